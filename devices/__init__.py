@@ -1,0 +1,1 @@
+"""Device-side code shared by the server, kiosk apps and agents."""

@@ -1,0 +1,135 @@
+"""Load YAML config files with line numbers, so every error names its file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from hallserver.config.models import HallConfig, Loc, ReferenceIssues, format_loc
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem in a config file, located by file, line and path."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}"
+
+
+class ConfigError(Exception):
+    """A config file could not be loaded; `issues` lists every problem found."""
+
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        super().__init__("\n".join(str(i) for i in issues))
+        self.issues = issues
+
+
+LineMap = dict[Loc, int]
+TagHandler = Callable[[yaml.ScalarNode], Any]
+
+
+class _Walker(yaml.SafeLoader):
+    """SafeLoader that builds plain data and remembers the 1-based line of every path."""
+
+    def __init__(self, stream: str, tags: dict[str, TagHandler]) -> None:
+        super().__init__(stream)
+        self.lines: LineMap = {}
+        self.tags = tags
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.lines[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+                if key in out:
+                    raise yaml.MarkedYAMLError(
+                        "while reading a mapping", node.start_mark,
+                        f"duplicate key {key!r}", key_node.start_mark,
+                    )
+                out[key] = self.build(value_node, (*loc, key))
+                self.lines[(*loc, key)] = key_node.start_mark.line + 1
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, (*loc, i)) for i, child in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        if node.tag in self.tags:
+            return self.tags[node.tag](node)
+        if node.tag.startswith("!"):
+            raise yaml.MarkedYAMLError(None, None, f"unknown tag {node.tag}", node.start_mark)
+        if node.tag == "tag:yaml.org,2002:int" and ":" in node.value:
+            # YAML 1.1 reads 13:30 as the base-60 number 810: keep clock times as text.
+            return node.value
+        return self.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+
+
+def load_yaml(path: Path, tags: dict[str, TagHandler] | None = None) -> tuple[Any, LineMap]:
+    """Parse a YAML file into plain data and a map from data path to line number."""
+    text = path.read_text(encoding="utf-8")
+    walker = _Walker(text, tags or {})
+    try:
+        node = walker.get_single_node()  # type: ignore[no-untyped-call]
+        if node is None:
+            raise ConfigError([ConfigIssue(str(path), 1, "(root)", "the file is empty")])
+        return walker.build(node, ()), walker.lines
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError([ConfigIssue(str(path), line, "(yaml)", str(exc.problem))]) from exc
+    finally:
+        walker.dispose()  # type: ignore[no-untyped-call]
+
+
+def line_of(lines: LineMap, loc: Loc) -> int | None:
+    """Line of the deepest known prefix of a path."""
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+def issues_from_validation(file: str, lines: LineMap, exc: ValidationError) -> list[ConfigIssue]:
+    """Turn a pydantic ValidationError into located issues, expanding reference checks."""
+    issues: list[ConfigIssue] = []
+    for err in exc.errors():
+        loc: Loc = tuple(err["loc"])
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, ReferenceIssues):
+            for sub_loc, msg in cause.issues:
+                full = loc + sub_loc
+                issues.append(ConfigIssue(file, line_of(lines, full), format_loc(full), msg))
+            continue
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (not in the schema; check spelling)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        issues.append(ConfigIssue(file, line_of(lines, loc), format_loc(loc), msg))
+    return issues
+
+
+def validate_file(path: Path, model: type[M], tags: dict[str, TagHandler] | None = None) -> M:
+    """Load and validate one YAML file; raise ConfigError naming file and line."""
+    data, lines = load_yaml(path, tags)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(issues_from_validation(str(path), lines, exc)) from exc
+
+
+def load_hall(path: Path | str) -> HallConfig:
+    """Load and validate a hall layout file."""
+    return validate_file(Path(path), HallConfig)

@@ -1,0 +1,407 @@
+"""Pydantic models of a hall layout (`firmware_configs/<hall>/hall.yaml`).
+
+The schema is the documentation: every field carries a description, and the
+JSON Schema exported from these models is what installers read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+ID_PATTERN = r"^[a-z0-9-]{1,32}$"
+
+Loc = tuple[str | int, ...]
+
+
+class ConfigModel(BaseModel):
+    """Base of every config model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class I18nText(ConfigModel):
+    """A label shown to citizens: Chinese first, English alongside."""
+
+    zh: str = Field(min_length=1, description="Chinese text (shown first)")
+    en: str = Field(min_length=1, description="English text (shown alongside)")
+
+
+def _parse_hhmm(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError("write times as quoted 'HH:MM' strings (YAML reads 13:30 as a number)")
+    if isinstance(value, str) and not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise ValueError(f"time {value!r} is not HH:MM")
+    return value
+
+
+HHMM = Annotated[time, Field(description="local wall-clock time, 'HH:MM'")]
+
+
+class Session(ConfigModel):
+    """One continuous service period of the day (morning, afternoon)."""
+
+    start: HHMM
+    end: HHMM
+
+    _check_start = field_validator("start", "end", mode="before")(_parse_hhmm)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Session:
+        if self.end <= self.start:
+            raise ValueError(f"session ends ({self.end:%H:%M}) before it starts ({self.start:%H:%M})")
+        return self
+
+
+class OpeningHours(ConfigModel):
+    """Service sessions of a working day; the gap between sessions is the lunch break."""
+
+    sessions: list[Session] = Field(
+        min_length=1, description="service periods in order, e.g. 09:00-12:00 and 13:30-17:00"
+    )
+    issue_opens_before_min: int = Field(
+        default=0, ge=0, le=120, description="tickets may be taken this many minutes before opening"
+    )
+    issue_stops_before_close_min: int = Field(
+        default=30, ge=0, le=180, description="ticket issuing stops this many minutes before closing"
+    )
+    issue_during_lunch: bool = Field(
+        default=True, description="whether kiosks issue tickets during the lunch break"
+    )
+
+    @model_validator(mode="after")
+    def _non_overlapping(self) -> OpeningHours:
+        for before, after in zip(self.sessions, self.sessions[1:], strict=False):
+            if after.start < before.end:
+                raise ValueError("sessions overlap or are out of order")
+        return self
+
+
+class ServiceDays(ConfigModel):
+    """Which local dates are service days (working days) of the hall."""
+
+    open_weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default=[1, 2, 3, 4, 5], description="ISO weekdays the hall opens (1 = Monday)"
+    )
+    holidays: list[date] = Field(default=[], description="public holidays: closed")
+    makeup_workdays: list[date] = Field(
+        default=[], description="调休 make-up working days: open although a weekend"
+    )
+
+
+class RoutingConfig(ConfigModel):
+    """Tuning of the call-time dispatch index (bounded age credits, never pre-emption)."""
+
+    priority_credit_min: float = Field(
+        default=10, ge=0, le=60, description="age credit of a priority-lane (绿色通道) ticket"
+    )
+    priority_lane_window_credit_min: float = Field(
+        default=10, ge=0, le=60,
+        description="extra credit a priority-lane window gives priority-lane tickets",
+    )
+    appointment_credit_min: float = Field(
+        default=10, ge=0, le=60, description="age credit of an appointment once its slot is due"
+    )
+    appointment_due_before_min: float = Field(
+        default=5, ge=0, le=60, description="an appointment counts as due this long before its slot"
+    )
+    secondary_penalty_min: float = Field(
+        default=5, ge=0, le=60,
+        description="a window prefers its primary category unless a secondary ticket waited "
+        "this much longer",
+    )
+    express_credit_min: float = Field(
+        default=5, ge=0, le=60, description="credit an express window gives quick items"
+    )
+    express_max_minutes: float = Field(
+        default=10, gt=0, le=60, description="items at most this long count as quick"
+    )
+    no_show_grace_min: float = Field(
+        default=30, ge=0, le=240, description="a no-show ticket may rejoin within this time"
+    )
+
+    @property
+    def max_credit_min(self) -> float:
+        """Largest total credit any ticket can receive at any window."""
+        return (
+            max(
+                self.priority_credit_min + self.priority_lane_window_credit_min,
+                self.appointment_credit_min,
+            )
+            + self.express_credit_min
+        )
+
+
+class HallInfo(ConfigModel):
+    """Identity of the hall."""
+
+    id: str = Field(pattern=ID_PATTERN, description="hall id used in MQTT topics")
+    name: I18nText
+    timezone: str = Field(default="Asia/Shanghai", description="IANA time zone of the hall")
+    address: str | None = Field(default=None, description="street address shown on receipts")
+    phone: str | None = Field(default=None, description="public service phone of the hall")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Zone(ConfigModel):
+    """An area of the hall (floor, wing) where windows stand."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: I18nText
+    floor: int = Field(default=1, description="floor number shown in directions")
+
+
+class Category(ConfigModel):
+    """A business category (业务类别): one queue, one ticket prefix letter."""
+
+    code: str = Field(pattern=ID_PATTERN, description="stable id of the category")
+    prefix: str = Field(pattern=r"^[A-Z]$", description="ticket prefix letter, e.g. A in A012")
+    name: I18nText
+    zone: str = Field(description="zone whose windows serve this category")
+    daily_cap: int = Field(default=300, ge=1, le=9999, description="限号: tickets per service day")
+    warn_waiting: int = Field(
+        default=20, ge=1, description="alert when this many tickets are waiting"
+    )
+    warn_wait_min: int = Field(
+        default=30, ge=1, description="alert when the longest wait passes this many minutes"
+    )
+
+
+class Frequency(StrEnum):
+    """Volume class of an item (高频/低频事项: over 500 / under 100 cases a month)."""
+
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class Material(ConfigModel):
+    """One document the citizen brings (一次性告知)."""
+
+    name: str = Field(min_length=1)
+    original: bool = Field(default=True, description="original document must be shown")
+    copies: int = Field(default=0, ge=0, le=20, description="photocopies to hand in")
+    note: str | None = None
+
+
+class Fee(ConfigModel):
+    """What the item costs the citizen."""
+
+    amount_yuan: float = Field(default=0, ge=0)
+    note: str | None = Field(default=None, description="basis of the fee, or 不收费")
+
+
+class Item(ConfigModel):
+    """A service item (事项) citizens apply for."""
+
+    code: str = Field(pattern=r"^[A-Z0-9-]{2,32}$", description="item code")
+    name: I18nText
+    category: str = Field(description="category code whose queue the item joins")
+    legal_limit_days: int = Field(ge=0, le=365, description="法定时限, working days")
+    promised_limit_days: int = Field(
+        ge=0, le=365, description="承诺时限, working days; 0 = 即办件 (done on the spot)"
+    )
+    materials: list[Material] = Field(default=[])
+    fee: Fee = Field(default_factory=Fee)
+    expected_minutes: float = Field(gt=0, le=240, description="expected service minutes")
+    frequency: Frequency = Frequency.NORMAL
+
+    @model_validator(mode="after")
+    def _promise_within_law(self) -> Item:
+        if self.promised_limit_days > self.legal_limit_days:
+            raise ValueError(
+                f"promised limit {self.promised_limit_days} exceeds legal limit "
+                f"{self.legal_limit_days} (承诺时限不得超过法定时限)"
+            )
+        return self
+
+
+class Window(ConfigModel):
+    """A comprehensive window (综合窗口) and the categories it serves."""
+
+    number: int = Field(ge=1, le=999, description="window number shown to citizens")
+    name: I18nText
+    zone: str
+    primary: str = Field(description="primary category (主办)")
+    secondary: list[str] = Field(default=[], description="secondary categories (兼办)")
+    priority_lane: bool = Field(default=False, description="绿色通道 window")
+    express: bool = Field(default=False, description="快办 window: prefers quick items")
+
+    @property
+    def skills(self) -> tuple[str, ...]:
+        """Primary category first, then the secondaries."""
+        return (self.primary, *self.secondary)
+
+
+class StaffRole(StrEnum):
+    """A/B角: A is the window's regular owner, B stands in when A is absent."""
+
+    A = "A"
+    B = "B"
+
+
+class StaffSeed(ConfigModel):
+    """A staff member of the roster and where they may stand."""
+
+    id: str = Field(pattern=r"^[0-9A-Za-z]{3,16}$", description="工号 (staff number)")
+    name: str = Field(min_length=1)
+    role_a: list[int] = Field(default=[], description="windows where this person is role A")
+    role_b: list[int] = Field(default=[], description="windows where this person is role B")
+
+
+class HallConfig(ConfigModel):
+    """A hall's layout: hours, zones, categories, items, windows and roster."""
+
+    schema_version: Literal[1] = Field(description="schema version of this file")
+    hall: HallInfo
+    service_days: ServiceDays = Field(default_factory=ServiceDays)
+    opening_hours: OpeningHours
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    zones: list[Zone] = Field(min_length=1)
+    categories: list[Category] = Field(min_length=1)
+    items: list[Item] = Field(default=[])
+    windows: list[Window] = Field(min_length=1)
+    staff: list[StaffSeed] = Field(default=[])
+
+    @model_validator(mode="after")
+    def _references(self) -> HallConfig:
+        issues = self.reference_issues()
+        if issues:
+            raise ReferenceIssues(issues)
+        return self
+
+    def reference_issues(self) -> list[tuple[Loc, str]]:
+        """Cross-reference checks, each with the path of the offending value."""
+        issues: list[tuple[Loc, str]] = []
+        zones = {z.id for z in self.zones}
+        cats = {c.code for c in self.categories}
+        _dupes(issues, "zones", [z.id for z in self.zones], "zone id")
+        _dupes(issues, "categories", [c.code for c in self.categories], "category code")
+        _dupes(issues, "categories", [c.prefix for c in self.categories], "ticket prefix",
+               field="prefix")
+        _dupes(issues, "items", [i.code for i in self.items], "item code")
+        _dupes(issues, "windows", [w.number for w in self.windows], "window number",
+               field="number")
+        _dupes(issues, "staff", [s.id for s in self.staff], "staff id", field="id")
+        for i, c in enumerate(self.categories):
+            if c.zone not in zones:
+                issues.append((("categories", i, "zone"), f"unknown zone {c.zone!r}"))
+        for i, item in enumerate(self.items):
+            if item.category not in cats:
+                issues.append((("items", i, "category"), f"unknown category {item.category!r}"))
+        served: set[str] = set()
+        for i, w in enumerate(self.windows):
+            if w.zone not in zones:
+                issues.append((("windows", i, "zone"), f"unknown zone {w.zone!r}"))
+            if w.primary not in cats:
+                issues.append((("windows", i, "primary"), f"unknown category {w.primary!r}"))
+            for j, s in enumerate(w.secondary):
+                if s not in cats:
+                    issues.append((("windows", i, "secondary", j), f"unknown category {s!r}"))
+                elif s == w.primary:
+                    issues.append((("windows", i, "secondary", j),
+                                   f"{s!r} is already the primary category"))
+            if len(set(w.secondary)) != len(w.secondary):
+                issues.append((("windows", i, "secondary"), "a category is listed twice"))
+            served.update(w.skills)
+        for i, c in enumerate(self.categories):
+            if c.code not in served:
+                issues.append((("categories", i, "code"),
+                               f"no window serves category {c.code!r}: its tickets would never "
+                               "be called"))
+        numbers = {w.number for w in self.windows}
+        for i, s in enumerate(self.staff):
+            for role in ("role_a", "role_b"):
+                for j, n in enumerate(getattr(s, role)):
+                    if n not in numbers:
+                        issues.append((("staff", i, role, j), f"unknown window {n}"))
+        return issues
+
+    def roster_warnings(self) -> list[str]:
+        """A/B coverage gaps: windows without a role A or role B staff member."""
+        warnings = []
+        for w in self.windows:
+            a = [s.id for s in self.staff if w.number in s.role_a]
+            b = [s.id for s in self.staff if w.number in s.role_b]
+            if not a:
+                warnings.append(f"window {w.number} has no role A staff (A角缺位)")
+            if not b:
+                warnings.append(f"window {w.number} has no role B staff (B角缺位)")
+        return warnings
+
+    # Lookups used by services; the lists are small (tens of entries).
+    def category(self, code: str) -> Category:
+        """The category with this code or prefix letter; KeyError if none."""
+        for c in self.categories:
+            if code in (c.code, c.prefix):
+                return c
+        raise KeyError(code)
+
+    def item(self, code: str) -> Item:
+        """The item with this code; KeyError if none."""
+        for item in self.items:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def window(self, number: int) -> Window:
+        """The window with this number; KeyError if none."""
+        for w in self.windows:
+            if w.number == number:
+                return w
+        raise KeyError(number)
+
+    def zone(self, zone_id: str) -> Zone:
+        """The zone with this id; KeyError if none."""
+        for z in self.zones:
+            if z.id == zone_id:
+                return z
+        raise KeyError(zone_id)
+
+    def windows_serving(self, category: str) -> list[Window]:
+        """Windows whose skills include the category, primary servers first."""
+        ws = [w for w in self.windows if category in w.skills]
+        return sorted(ws, key=lambda w: (w.primary != category, w.number))
+
+
+class ReferenceIssues(ValueError):
+    """Raised by HallConfig when cross references are broken; carries located issues."""
+
+    def __init__(self, issues: list[tuple[Loc, str]]) -> None:
+        super().__init__("; ".join(f"{format_loc(loc)}: {msg}" for loc, msg in issues))
+        self.issues = issues
+
+
+def format_loc(loc: Loc) -> str:
+    """Render a pydantic location as a dotted path with [index] parts."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(root)"
+
+
+def _dupes(
+    issues: list[tuple[Loc, str]], section: str, values: list[Any], what: str,
+    field: str = "code",
+) -> None:
+    if section == "zones":
+        field = "id"
+    seen: set[Any] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            issues.append(((section, i, field), f"duplicate {what} {v!r}"))
+        seen.add(v)

@@ -1,0 +1,1 @@
+"""Kivy apps: queue-number kiosk, self-service terminal, rating pad."""
