@@ -54,7 +54,7 @@ class _Walker(yaml.SafeLoader):
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+                key = self.construct_object(key_node, deep=True)
                 if key in out:
                     raise yaml.MarkedYAMLError(
                         "while reading a mapping", node.start_mark,
@@ -73,7 +73,7 @@ class _Walker(yaml.SafeLoader):
         if node.tag == "tag:yaml.org,2002:int" and ":" in node.value:
             # YAML 1.1 reads 13:30 as the base-60 number 810: keep clock times as text.
             return node.value
-        return self.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+        return self.construct_object(node, deep=True)
 
 
 def load_yaml(path: Path, tags: dict[str, TagHandler] | None = None) -> tuple[Any, LineMap]:
@@ -81,7 +81,7 @@ def load_yaml(path: Path, tags: dict[str, TagHandler] | None = None) -> tuple[An
     text = path.read_text(encoding="utf-8")
     walker = _Walker(text, tags or {})
     try:
-        node = walker.get_single_node()  # type: ignore[no-untyped-call]
+        node = walker.get_single_node()
         if node is None:
             raise ConfigError([ConfigIssue(str(path), 1, "(root)", "the file is empty")])
         return walker.build(node, ()), walker.lines
@@ -90,7 +90,7 @@ def load_yaml(path: Path, tags: dict[str, TagHandler] | None = None) -> tuple[An
         line = mark.line + 1 if mark else None
         raise ConfigError([ConfigIssue(str(path), line, "(yaml)", str(exc.problem))]) from exc
     finally:
-        walker.dispose()  # type: ignore[no-untyped-call]
+        walker.dispose()
 
 
 def line_of(lines: LineMap, loc: Loc) -> int | None:

@@ -55,7 +55,9 @@ class Session(ConfigModel):
     @model_validator(mode="after")
     def _ordered(self) -> Session:
         if self.end <= self.start:
-            raise ValueError(f"session ends ({self.end:%H:%M}) before it starts ({self.start:%H:%M})")
+            raise ValueError(
+                f"session ends ({self.end:%H:%M}) before it starts ({self.start:%H:%M})"
+            )
         return self
 
 
@@ -69,7 +71,8 @@ class OpeningHours(ConfigModel):
         default=0, ge=0, le=120, description="tickets may be taken this many minutes before opening"
     )
     issue_stops_before_close_min: int = Field(
-        default=30, ge=0, le=180, description="ticket issuing stops this many minutes before closing"
+        default=30, ge=0, le=180,
+        description="ticket issuing stops this many minutes before closing",
     )
     issue_during_lunch: bool = Field(
         default=True, description="whether kiosks issue tickets during the lunch break"
@@ -324,9 +327,9 @@ class HallConfig(ConfigModel):
                                f"no window serves category {c.code!r}: its tickets would never "
                                "be called"))
         numbers = {w.number for w in self.windows}
-        for i, s in enumerate(self.staff):
+        for i, person in enumerate(self.staff):
             for role in ("role_a", "role_b"):
-                for j, n in enumerate(getattr(s, role)):
+                for j, n in enumerate(getattr(person, role)):
                     if n not in numbers:
                         issues.append((("staff", i, role, j), f"unknown window {n}"))
         return issues

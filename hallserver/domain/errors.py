@@ -1,0 +1,47 @@
+"""Typed domain errors; adapters map them to HTTP statuses and MQTT refusals."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "domain_error"
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+    def as_dict(self) -> dict[str, str]:
+        """A problem body safe to show: code, Chinese message, English message."""
+        return {"code": self.code, "message": self.message_zh, "message_en": self.message_en}
+
+
+class IllegalTransition(DomainError):
+    """An action that the current state of a ticket or window does not allow."""
+
+    code = "illegal_transition"
+
+    def __init__(self, subject: str, state: str, action: str) -> None:
+        super().__init__(
+            f"{subject} 当前状态为 {state}，不能执行“{action}”",
+            f"{subject} is {state}; cannot {action}",
+        )
+        self.subject = subject
+        self.state = state
+        self.action = action
+
+
+class Refused(DomainError):
+    """A ticket request the hall cannot accept now, with the reason for the citizen."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
+        super().__init__(message_zh, message_en)
+        self.code = code
+
+
+class NotAllowed(DomainError):
+    """A staff action refused by the A/B roster or window ownership rules."""
+
+    code = "not_allowed"

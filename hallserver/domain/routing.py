@@ -1,0 +1,169 @@
+"""Call-time routing (late binding): which waiting ticket a window calls next.
+
+The production policy is the oldest weighted head of line, a generalised cμ index:
+
+    score = minutes in queue + bounded credits - secondary-skill penalty
+
+Credits (绿色通道, due appointments, a priority-lane or express window, a transfer to
+this window) are bounded by `RoutingConfig.max_credit_min`, so a ticket that has waited
+that much longer than another always wins at any window serving its category: nobody
+starves. Every choice carries a human-readable reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from hallserver.config.models import RoutingConfig, Window
+from hallserver.domain.tickets import Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class WindowView:
+    """What routing needs to know of a window: its number and skills."""
+
+    number: int
+    primary: str
+    secondary: tuple[str, ...] = ()
+    priority_lane: bool = False
+    express: bool = False
+
+    @property
+    def skills(self) -> tuple[str, ...]:
+        """Primary category first, then the secondaries."""
+        return (self.primary, *self.secondary)
+
+    @classmethod
+    def of(cls, window: Window) -> WindowView:
+        """Routing view of a configured window."""
+        return cls(window.number, window.primary, tuple(window.secondary),
+                   window.priority_lane, window.express)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One part of a ticket's score, e.g. (绿色通道, priority lane, +10)."""
+
+    zh: str
+    en: str
+    minutes: float
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The ticket a window should call, its score and why."""
+
+    ticket: Ticket
+    score: float
+    terms: tuple[Term, ...]
+    runner_up: tuple[str, float] | None = None  # (number, score) of the best other ticket
+    policy: str = ""
+
+    @property
+    def reason(self) -> str:
+        """Bilingual one-line explanation, shown to staff and managers."""
+        zh = " ".join(f"{t.zh}{t.minutes:+.0f}分" for t in self.terms)
+        en = ", ".join(f"{t.en} {t.minutes:+.1f} min" for t in self.terms)
+        text = f"{self.ticket.number}: {zh} = {self.score:.1f}"
+        if self.runner_up:
+            text += f"，优于 {self.runner_up[0]}（{self.runner_up[1]:.1f}）"
+        text += f" | {en} = {self.score:.1f}"
+        if self.runner_up:
+            text += f"; ahead of {self.runner_up[0]} ({self.runner_up[1]:.1f})"
+        return text
+
+
+Queues = Mapping[str, Sequence[Ticket]]
+"""Waiting tickets per category, each sequence ordered by `queued_at` (oldest first)."""
+
+
+class RoutingPolicy(Protocol):
+    """A routing policy: choose the next ticket for a window, or None if none it may serve."""
+
+    name: str
+
+    def choose(self, window: WindowView, queues: Queues, now: datetime) -> Choice | None:
+        """Pick the ticket the window should call now."""
+        ...
+
+
+def base_credit_terms(ticket: Ticket, now: datetime, cfg: RoutingConfig) -> list[Term]:
+    """Window-independent credits of a ticket (priority lane, due appointment)."""
+    terms = []
+    if ticket.priority:
+        terms.append(Term("绿色通道", "priority lane", cfg.priority_credit_min))
+    if ticket.appointment_at is not None and (
+        now >= ticket.appointment_at - timedelta(minutes=cfg.appointment_due_before_min)
+    ):
+        terms.append(Term("预约到时", "appointment due", cfg.appointment_credit_min))
+    return terms
+
+
+def base_score(ticket: Ticket, now: datetime, cfg: RoutingConfig) -> float:
+    """Age plus window-independent credits: the order a category's queue is called in."""
+    return ticket.wait_minutes(now) + sum(t.minutes for t in base_credit_terms(ticket, now, cfg))
+
+
+@dataclass
+class WeightedHeadOfLine:
+    """Production policy: highest score = age + bounded credits - secondary penalty."""
+
+    config: RoutingConfig = field(default_factory=RoutingConfig)
+    name: str = "weighted-hol"
+
+    def terms(self, window: WindowView, ticket: Ticket, now: datetime) -> list[Term]:
+        """Every part of the ticket's score at this window."""
+        cfg = self.config
+        terms = [Term("等待", "waited", ticket.wait_minutes(now))]
+        terms += base_credit_terms(ticket, now, cfg)
+        if window.priority_lane and ticket.priority:
+            terms.append(Term("绿色通道窗口", "priority-lane window",
+                              cfg.priority_lane_window_credit_min))
+        if (window.express and ticket.expected_minutes is not None
+                and ticket.expected_minutes <= cfg.express_max_minutes):
+            terms.append(Term("快办", "quick item at express window", cfg.express_credit_min))
+        if ticket.target_window == window.number:
+            terms.append(Term("转入本窗口", "transferred to this window", cfg.priority_credit_min))
+        if ticket.category != window.primary:
+            terms.append(Term("兼办", "secondary skill", -cfg.secondary_penalty_min))
+        return terms
+
+    def choose(self, window: WindowView, queues: Queues, now: datetime) -> Choice | None:
+        """Scan each served queue oldest first, stopping once no later ticket can win."""
+        ceiling = self.config.max_credit_min + self.config.priority_credit_min
+        best: tuple[float, Ticket, list[Term]] | None = None
+        second: tuple[str, float] | None = None
+        for category in window.skills:
+            for ticket in queues.get(category, ()):
+                age = ticket.wait_minutes(now)
+                if best is not None and age + ceiling < min(best[0], second[1] if second
+                                                            else best[0]):
+                    break  # later tickets are younger still: none can beat the best two
+                if ticket.target_window is not None and ticket.target_window != window.number:
+                    continue
+                terms = self.terms(window, ticket, now)
+                score = sum(t.minutes for t in terms)
+                if best is None or score > best[0]:
+                    if best is not None:
+                        second = (best[1].number, best[0])
+                    best = (score, ticket, terms)
+                elif second is None or score > second[1]:
+                    second = (ticket.number, score)
+        if best is None:
+            return None
+        return Choice(best[1], best[0], tuple(best[2]), second, self.name)
+
+
+def people_ahead(ticket: Ticket, queue: Sequence[Ticket], now: datetime,
+                 cfg: RoutingConfig) -> int:
+    """Tickets of the same queue that would be called before this one now."""
+    own = base_score(ticket, now, cfg)
+    return sum(
+        1 for other in queue
+        if other is not ticket and other.number != ticket.number
+        and (base_score(other, now, cfg), -other.queued_at.timestamp())
+        >= (own, -ticket.queued_at.timestamp())
+    )

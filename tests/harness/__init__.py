@@ -1,0 +1,1 @@
+"""Test harnesses that start real, throwaway backing services (e.g. PostgreSQL) for tests."""
