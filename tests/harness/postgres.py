@@ -57,7 +57,7 @@ SERVICE_USER = "postgres"
 
 HOST = "127.0.0.1"
 DEFAULT_STARTUP_TIMEOUT_S = 30.0
-DEFAULT_BASE_DIR = "/tmp"  # noqa: S108 - must be traversable by the postgres user when root
+DEFAULT_BASE_DIR = "/tmp"  # must be traversable by the postgres user when root
 _PORT_ATTEMPTS = 3
 _LOG_TAIL_CHARS = 20_000
 _DB_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -261,7 +261,9 @@ class PostgresServer:
         """SQLAlchemy URL (psycopg 3 driver) for database ``name`` on this server."""
         return f"postgresql+psycopg://{SERVICE_USER}@{HOST}:{self.port}/{name}"
 
-    def connect(self, dbname: str = "postgres", *, autocommit: bool = True) -> psycopg.Connection[TupleRow]:
+    def connect(
+        self, dbname: str = "postgres", *, autocommit: bool = True
+    ) -> psycopg.Connection[TupleRow]:
         """A plain psycopg connection as the ``postgres`` superuser."""
         return psycopg.connect(
             host=HOST,

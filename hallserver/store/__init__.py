@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, transactions, Alembic migrations."""

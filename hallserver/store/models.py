@@ -1,0 +1,186 @@
+"""SQLAlchemy tables: the hall server's system of record."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite stores them naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes; store UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime passed to the store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return aware UTC datetimes."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; datetimes are always aware UTC."""
+
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime}  # noqa: RUF012
+
+
+class HallLayoutRow(Base):
+    """A version of a hall's layout document (validated by HallConfig); newest wins."""
+
+    __tablename__ = "hall_layouts"
+    __table_args__ = (UniqueConstraint("hall_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class UserRow(Base):
+    """A login: admin, manager or staff (staff usernames are their 工号)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class AuthSessionRow(Base):
+    """A login session; only the SHA-256 of the bearer token is stored."""
+
+    __tablename__ = "auth_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TicketCounterRow(Base):
+    """Last issued sequence number per (hall, category, service day): gapless numbering."""
+
+    __tablename__ = "ticket_counters"
+
+    hall_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class TicketRow(Base):
+    """A ticket with its whole lifecycle."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("hall_id", "service_day", "number"),
+        Index("ix_tickets_queue", "hall_id", "state", "category", "queued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32))
+    service_day: Mapped[date] = mapped_column(Date)
+    number: Mapped[str] = mapped_column(String(8))
+    issued_category: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    appointment_at: Mapped[datetime | None]
+    item_code: Mapped[str | None] = mapped_column(String(32))
+    expected_minutes: Mapped[float | None] = mapped_column(Float)
+    window: Mapped[int | None] = mapped_column(Integer)
+    target_window: Mapped[int | None] = mapped_column(Integer)
+    staff_id: Mapped[str | None] = mapped_column(String(16))
+    issued_at: Mapped[datetime]
+    queued_at: Mapped[datetime]
+    called_at: Mapped[datetime | None]
+    serving_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    recalls: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    notes: Mapped[str | None] = mapped_column(Text)
+    public_token: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    people_ahead_at_issue: Mapped[int] = mapped_column(Integer)
+    predicted_wait_min: Mapped[float | None] = mapped_column(Float)
+    call_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class TicketEventRow(Base):
+    """Audit trail of every ticket action: who, when, where, why."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    window: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class IdempotencyKeyRow(Base):
+    """An Idempotency-Key seen on ticket issue, bound to its request body and ticket."""
+
+    __tablename__ = "idempotency_keys"
+
+    hall_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime]
+
+
+class WindowStateRow(Base):
+    """Working state of a window (who is signed in, open/paused/away/closed)."""
+
+    __tablename__ = "window_states"
+
+    hall_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    pause_reason: Mapped[str | None] = mapped_column(String(200))
+    staff_id: Mapped[str | None] = mapped_column(String(16))
+    staff_role: Mapped[str | None] = mapped_column(String(1))
+    signed_in_at: Mapped[datetime | None]
+    current_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    idle_since: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
