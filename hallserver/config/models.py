@@ -12,7 +12,14 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 SCHEMA_VERSION = 1
 ID_PATTERN = r"^[a-z0-9-]{1,32}$"
@@ -51,6 +58,10 @@ class Session(ConfigModel):
     end: HHMM
 
     _check_start = field_validator("start", "end", mode="before")(_parse_hhmm)
+
+    @field_serializer("start", "end")
+    def _hhmm(self, value: time) -> str:
+        return value.strftime("%H:%M")
 
     @model_validator(mode="after")
     def _ordered(self) -> Session:

@@ -45,3 +45,27 @@ class NotAllowed(DomainError):
     """A staff action refused by the A/B roster or window ownership rules."""
 
     code = "not_allowed"
+
+
+class NotFound(DomainError):
+    """No such ticket, window, category or item."""
+
+    code = "not_found"
+
+
+class InvalidRequest(DomainError):
+    """A request that contradicts the layout (unknown category, item of another category)."""
+
+    code = "invalid_request"
+
+
+class IdempotencyConflict(DomainError):
+    """An Idempotency-Key reused with a different request body."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "同一个 Idempotency-Key 不能用于不同的取号请求",
+            "this Idempotency-Key was used with a different request body",
+        )

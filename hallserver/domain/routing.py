@@ -157,13 +157,21 @@ class WeightedHeadOfLine:
         return Choice(best[1], best[0], tuple(best[2]), second, self.name)
 
 
+def call_order_key(ticket: Ticket, now: datetime, cfg: RoutingConfig) -> tuple[float, datetime]:
+    """Sort key of a category queue in call order: highest base score, then oldest."""
+    return (-base_score(ticket, now, cfg), ticket.queued_at)
+
+
+def call_order(queue: Sequence[Ticket], now: datetime, cfg: RoutingConfig) -> list[Ticket]:
+    """A category's waiting tickets in the order its primary windows would call them."""
+    return sorted(queue, key=lambda t: call_order_key(t, now, cfg))
+
+
 def people_ahead(ticket: Ticket, queue: Sequence[Ticket], now: datetime,
                  cfg: RoutingConfig) -> int:
     """Tickets of the same queue that would be called before this one now."""
-    own = base_score(ticket, now, cfg)
+    own = call_order_key(ticket, now, cfg)
     return sum(
         1 for other in queue
-        if other is not ticket and other.number != ticket.number
-        and (base_score(other, now, cfg), -other.queued_at.timestamp())
-        >= (own, -ticket.queued_at.timestamp())
+        if other.number != ticket.number and call_order_key(other, now, cfg) <= own
     )

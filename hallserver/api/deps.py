@@ -1,0 +1,69 @@
+"""FastAPI dependencies: services, the current user, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from hallserver.services import Services
+from hallserver.services.views import Principal
+
+SESSION_COOKIE = "ow_session"
+
+
+def get_services(request: Request) -> Services:
+    """The services of this app instance."""
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def session_token(request: Request) -> str | None:
+    """Bearer token from the Authorization header, else the session cookie."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def optional_user(request: Request, services: ServicesDep) -> Principal | None:
+    """The logged-in user, or None for anonymous requests."""
+    token = session_token(request)
+    return services.auth.resolve(token) if token else None
+
+
+def current_user(user: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+    """The logged-in user; 401 when anonymous or the session ended."""
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail={"code": "login_required", "message": "请先登录",
+                    "message_en": "login required"},
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def require_roles(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting only the given roles (403 for others)."""
+    def check(user: CurrentUser) -> Principal:
+        if user.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail={"code": "forbidden", "message": "无权访问",
+                        "message_en": f"requires role {' or '.join(roles)}"},
+            )
+        return user
+    return check
+
+
+StaffUser = Annotated[Principal, Depends(require_roles("staff", "manager", "admin"))]
+ManagerUser = Annotated[Principal, Depends(require_roles("manager", "admin"))]
+AdminUser = Annotated[Principal, Depends(require_roles("admin"))]

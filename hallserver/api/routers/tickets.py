@@ -1,0 +1,46 @@
+"""Taking a number, and the citizen's view of it by public token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
+
+from hallserver.api.deps import ServicesDep
+from hallserver.services.views import IssuedTicket, IssueTicketRequest, TicketStatus
+
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$",
+           description="same key, same body: the same ticket; same key, other body: 422"),
+]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def issue_ticket(body: IssueTicketRequest, services: ServicesDep, response: Response,
+                 idempotency_key: IdempotencyKey = None) -> IssuedTicket:
+    """Take a number. Refusals (hours, daily cap) are 409 with the reason."""
+    issued = services.tickets.issue(body, channel="http", idempotency_key=idempotency_key)
+    if issued.replayed:
+        response.status_code = status.HTTP_200_OK
+    return issued
+
+
+@router.get("/public/{token}")
+def ticket_status(token: str, services: ServicesDep) -> TicketStatus:
+    """Live status for the citizen's phone: position, predicted wait, window when called."""
+    return services.tickets.status(token)
+
+
+@router.post("/public/{token}/rejoin")
+def rejoin(token: str, services: ServicesDep) -> TicketStatus:
+    """A no-show queues again (at the back) within the grace period."""
+    return services.tickets.rejoin(token)
+
+
+@router.post("/public/{token}/cancel")
+def cancel(token: str, services: ServicesDep) -> TicketStatus:
+    """The citizen gives the ticket up."""
+    return services.tickets.cancel(token)

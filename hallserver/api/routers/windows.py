@@ -1,0 +1,99 @@
+"""Windows: public state, and the actions of the staff member signed in there."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from hallserver.api.deps import ServicesDep, StaffUser
+from hallserver.services.views import (
+    CallResult,
+    CompleteRequest,
+    PauseRequest,
+    SignInRequest,
+    TransferRequest,
+    WindowInfo,
+)
+
+router = APIRouter(prefix="/api/windows", tags=["windows"])
+
+
+@router.get("")
+def windows(services: ServicesDep) -> list[WindowInfo]:
+    """Every window: state, staff on duty (亮证), current ticket, flags."""
+    return services.windows.list()
+
+
+@router.get("/{number}")
+def window(number: int, services: ServicesDep) -> WindowInfo:
+    """One window."""
+    return services.windows.get(number)
+
+
+@router.post("/{number}/sign-in")
+def sign_in(number: int, body: SignInRequest, user: StaffUser,
+            services: ServicesDep) -> WindowInfo:
+    """Sign in at the window as role A or B (per the roster)."""
+    return services.windows.sign_in(number, user, body.role)
+
+
+@router.post("/{number}/sign-out")
+def sign_out(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+    """Sign out; managers may sign anybody out."""
+    return services.windows.sign_out(number, user)
+
+
+@router.post("/{number}/call-next")
+def call_next(number: int, user: StaffUser, services: ServicesDep) -> CallResult:
+    """Call the next ticket this window should serve, with the reason."""
+    return services.windows.call_next(number, user)
+
+
+@router.post("/{number}/recall")
+def recall(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+    """Call the current ticket again."""
+    return services.windows.recall(number, user)
+
+
+@router.post("/{number}/start")
+def start(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+    """The citizen arrived: start serving."""
+    return services.windows.start(number, user)
+
+
+@router.post("/{number}/complete")
+def complete(number: int, body: CompleteRequest, user: StaffUser,
+             services: ServicesDep) -> WindowInfo:
+    """Finish with an outcome (办结 / 受理 / 退回补正)."""
+    return services.windows.complete(number, user, body)
+
+
+@router.post("/{number}/no-show")
+def no_show(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+    """The called citizen did not come (过号)."""
+    return services.windows.no_show(number, user)
+
+
+@router.post("/{number}/transfer")
+def transfer(number: int, body: TransferRequest, user: StaffUser,
+             services: ServicesDep) -> WindowInfo:
+    """Send the current ticket to another category or window (keeps its issue time)."""
+    return services.windows.transfer(number, user, body)
+
+
+@router.post("/{number}/pause")
+def pause(number: int, body: PauseRequest, user: StaffUser,
+          services: ServicesDep) -> WindowInfo:
+    """Pause with a reason."""
+    return services.windows.pause(number, user, body.reason)
+
+
+@router.post("/{number}/away")
+def away(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+    """Step away from the desk (离岗)."""
+    return services.windows.away(number, user)
+
+
+@router.post("/{number}/resume")
+def resume(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+    """Take calls again."""
+    return services.windows.resume(number, user)

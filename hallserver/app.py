@@ -1,0 +1,106 @@
+"""The composition root: builds the whole hall server from settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from hallserver.api.routers import auth, health, layout, queues, tickets, windows
+from hallserver.config.loader import load_hall
+from hallserver.domain.errors import (
+    DomainError,
+    IdempotencyConflict,
+    IllegalTransition,
+    InvalidRequest,
+    NotAllowed,
+    NotFound,
+    Refused,
+)
+from hallserver.domain.privacy import mask_personal
+from hallserver.services import Services
+from hallserver.services.auth import LoginFailed
+from hallserver.services.hall import Clock, HallContext
+from hallserver.services.layout import LayoutService
+from hallserver.settings import Settings
+from hallserver.store.db import Database
+
+logger = logging.getLogger(__name__)
+
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (Refused, status.HTTP_409_CONFLICT),
+    (IllegalTransition, status.HTTP_409_CONFLICT),
+    (NotAllowed, status.HTTP_403_FORBIDDEN),
+    (NotFound, status.HTTP_404_NOT_FOUND),
+    (InvalidRequest, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    (IdempotencyConflict, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    (LoginFailed, status.HTTP_401_UNAUTHORIZED),
+]
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
+    """Open the database (migrating it), load the layout, warm up estimates."""
+    hall_id = load_hall(settings.config).hall.id
+    db = Database(settings.database_url, hall_id)
+    db.migrate()
+    layout = LayoutService(db, hall_id, clock)
+    layout.seed_if_empty(settings.config)
+    ctx = HallContext(db=db, layout=layout, clock=clock, enforce_hours=settings.enforce_hours)
+    ctx.warm_up()
+    return Services.build(ctx)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
+    """The FastAPI app of one hall server."""
+    settings = settings or Settings()
+    services = build_services(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.ctx.db.close()
+
+    app = FastAPI(
+        title="OneWindow hall server (一窗通)",
+        version="0.1.0",
+        description="Queue, routing and devices of a government service hall.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.services = services
+    for router in (health.router, auth.router, tickets.router, queues.router,
+                   windows.router, layout.router):
+        app.include_router(router)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        code = next((s for t, s in _STATUS if isinstance(exc, t)), status.HTTP_400_BAD_REQUEST)
+        return JSONResponse({"detail": exc.as_dict()}, status_code=code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Echo where and what, never the submitted values (they may hold personal data).
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": mask_personal(str(e.get("msg", ""))),
+             "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        return JSONResponse(
+            {"detail": {"code": "invalid_request", "message": "请求格式不正确",
+                        "message_en": "invalid request", "errors": errors}},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )

@@ -1,0 +1,32 @@
+"""Use cases: they combine the domain, the store and (later) the bus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hallserver.services.auth import AuthService
+from hallserver.services.hall import HallContext
+from hallserver.services.layout import LayoutService
+from hallserver.services.queues import QueueService
+from hallserver.services.tickets import TicketService
+from hallserver.services.windows import WindowService
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every use case of one hall, built once by the composition root."""
+
+    ctx: HallContext
+    layout: LayoutService
+    auth: AuthService
+    tickets: TicketService
+    windows: WindowService
+    queues: QueueService
+
+    @classmethod
+    def build(cls, ctx: HallContext) -> Services:
+        """Wire the services around a hall context."""
+        return cls(
+            ctx=ctx, layout=ctx.layout, auth=AuthService(ctx.db, ctx.clock),
+            tickets=TicketService(ctx), windows=WindowService(ctx), queues=QueueService(ctx),
+        )

@@ -1,0 +1,146 @@
+"""Logins: scrypt password hashes, server-side sessions, roles admin / manager / staff."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from hallserver.config.models import HallConfig
+from hallserver.domain.errors import DomainError
+from hallserver.services.views import LoginResult, Principal
+from hallserver.store.db import Database
+from hallserver.store.models import AuthSessionRow, UserRow
+
+logger = logging.getLogger(__name__)
+
+SESSION_HOURS = 12
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+class Role(StrEnum):
+    """What a user may do: admin > manager > staff."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    STAFF = "staff"
+
+
+class LoginFailed(DomainError):
+    """Wrong username or password (never says which)."""
+
+    code = "login_failed"
+
+    def __init__(self) -> None:
+        super().__init__("用户名或密码错误", "wrong username or password")
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash in a self-describing string."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    b64 = base64.b64encode
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    """Constant-time check of a password against a stored hash."""
+    if not stored:
+        return False
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    computed = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt),
+                              n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(computed, base64.b64decode(digest))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AuthService:
+    """Users and sessions."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.clock = clock
+        self._dummy_hash = hash_password(secrets.token_hex(8))
+
+    def ensure_user(self, username: str, display_name: str, role: Role,
+                    password: str | None = None) -> bool:
+        """Create a user if missing (setting the password if given); True if created."""
+        with self.db.write() as session:
+            existing = session.scalar(select(UserRow).where(UserRow.username == username))
+            if existing is not None:
+                return False
+            session.add(UserRow(
+                username=username, display_name=display_name, role=Role(role).value,
+                password_hash=hash_password(password) if password else None,
+                active=True, created_at=self.clock(),
+            ))
+        return True
+
+    def set_password(self, username: str, password: str) -> None:
+        """Set a user's password and end their sessions."""
+        with self.db.write() as session:
+            user = session.scalar(select(UserRow).where(UserRow.username == username))
+            if user is None:
+                raise KeyError(username)
+            user.password_hash = hash_password(password)
+            for s in session.scalars(select(AuthSessionRow).where(
+                    AuthSessionRow.user_id == user.id)):
+                s.revoked = True
+
+    def seed_staff(self, layout: HallConfig, password: str | None = None) -> int:
+        """Create a staff login for every roster member who has none; returns how many."""
+        return sum(
+            self.ensure_user(s.id, s.name, Role.STAFF, password) for s in layout.staff
+        )
+
+    def login(self, username: str, password: str) -> LoginResult:
+        """Check the password and open a session."""
+        with self.db.write() as session:
+            user = session.scalar(select(UserRow).where(UserRow.username == username))
+            # Hash something either way so timing does not reveal which usernames exist.
+            ok = verify_password(password, user.password_hash if user else self._dummy_hash)
+            if user is None or not user.active or not ok:
+                raise LoginFailed
+            token = secrets.token_urlsafe(32)
+            now = self.clock()
+            expires = now + timedelta(hours=SESSION_HOURS)
+            session.add(AuthSessionRow(token_hash=_token_hash(token), user_id=user.id,
+                                       created_at=now, expires_at=expires))
+            principal = Principal(username=user.username, display_name=user.display_name,
+                                  role=Role(user.role).value)
+        logger.info("login: %s (%s)", username, principal.role)
+        return LoginResult(token=token, expires_at=expires, user=principal)
+
+    def logout(self, token: str) -> None:
+        """End a session."""
+        with self.db.write() as session:
+            row = session.get(AuthSessionRow, _token_hash(token))
+            if row is not None:
+                row.revoked = True
+
+    def resolve(self, token: str) -> Principal | None:
+        """The user behind a bearer token, or None if unknown, expired or revoked."""
+        with self.db.read() as session:
+            row = session.get(AuthSessionRow, _token_hash(token))
+            if row is None or row.revoked or row.expires_at <= self.clock():
+                return None
+            user = session.get(UserRow, row.user_id)
+            if user is None or not user.active:
+                return None
+            return Principal(username=user.username, display_name=user.display_name,
+                             role=Role(user.role).value)

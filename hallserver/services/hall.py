@@ -1,0 +1,130 @@
+"""What every use case of one hall shares: database, layout, clock, routing, estimates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hallserver.config.models import Category, HallConfig, RoutingConfig
+from hallserver.domain.calendar import HallCalendar
+from hallserver.domain.errors import NotFound
+from hallserver.domain.eta import ServiceTimeEstimator, WaitForecast, forecast
+from hallserver.domain.routing import RoutingPolicy, WeightedHeadOfLine, WindowView
+from hallserver.domain.tickets import TicketState
+from hallserver.services.layout import LayoutService
+from hallserver.services.records import all_window_states, waiting_counts
+from hallserver.store.db import Database
+from hallserver.store.models import TicketRow
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+PolicyFactory = Callable[[RoutingConfig], RoutingPolicy]
+ESTIMATOR_HISTORY = 50  # finished services per category replayed into the estimator at start
+
+
+def category_priors(cfg: HallConfig) -> dict[str, float]:
+    """Mean expected service minutes of each category's items (10 when it has none)."""
+    priors = {}
+    for c in cfg.categories:
+        minutes = [i.expected_minutes for i in cfg.items if i.category == c.code]
+        priors[c.code] = sum(minutes) / len(minutes) if minutes else 10.0
+    return priors
+
+
+@dataclass
+class HallContext:
+    """Shared state of one hall's services; built once by the composition root."""
+
+    db: Database
+    layout: LayoutService
+    clock: Clock
+    enforce_hours: bool = True
+    policy_factory: PolicyFactory = WeightedHeadOfLine
+    estimator: ServiceTimeEstimator = field(
+        default_factory=lambda: ServiceTimeEstimator(prior_minutes={})
+    )
+    _derived: dict[int, tuple[HallCalendar, RoutingPolicy]] = field(default_factory=dict)
+
+    @property
+    def hall_id(self) -> str:
+        """Id of the hall these services run."""
+        return self.layout.hall_id
+
+    def _for(self, cfg: HallConfig) -> tuple[HallCalendar, RoutingPolicy]:
+        key = id(cfg)
+        if key not in self._derived:
+            self._derived.clear()  # the layout changed: derive afresh
+            zone = ZoneInfo(cfg.hall.timezone)
+            calendar = HallCalendar(cfg.opening_hours, cfg.service_days, zone)
+            self._derived[key] = (calendar, self.policy_factory(cfg.routing))
+            self.estimator.prior_minutes = category_priors(cfg)
+        return self._derived[key]
+
+    def calendar(self, cfg: HallConfig) -> HallCalendar:
+        """Service days and hours of the given layout."""
+        return self._for(cfg)[0]
+
+    def policy(self, cfg: HallConfig) -> RoutingPolicy:
+        """Routing policy tuned by the given layout."""
+        return self._for(cfg)[1]
+
+    def warm_up(self) -> None:
+        """Rebuild live estimates from the database (after a start or a crash)."""
+        with self.db.read() as session:
+            cfg = self.layout.current(session)
+            self._for(cfg)
+            for c in cfg.categories:
+                stmt = (
+                    select(TicketRow.serving_at, TicketRow.finished_at)
+                    .where(TicketRow.hall_id == self.hall_id, TicketRow.category == c.code,
+                           TicketRow.state == TicketState.DONE.value,
+                           TicketRow.serving_at.is_not(None))
+                    .order_by(TicketRow.finished_at.desc())
+                    .limit(ESTIMATOR_HISTORY)
+                )
+                rows = list(session.execute(stmt).tuples())
+                for serving_at, finished_at in reversed(rows):
+                    assert serving_at is not None
+                    assert finished_at is not None
+                    self.estimator.observe(c.code, _minutes(finished_at - serving_at))
+        logger.info("estimates warmed up for hall %s", self.hall_id)
+
+    def forecast(self, session: Session, cfg: HallConfig, category: str,
+                 people_ahead: int) -> WaitForecast:
+        """Predicted wait in a category from staffed windows and waiting work."""
+        self._for(cfg)
+        states = all_window_states(session, self.hall_id)
+        views = [WindowView.of(w) for w in cfg.windows]
+        staffed = [v for v in views if (s := states.get(v.number)) and s.staff_id]
+        return forecast(category, people_ahead=people_ahead, open_windows=staffed,
+                        all_windows=views, waiting=waiting_counts(session, self.hall_id),
+                        estimator=self.estimator)
+
+
+def find_category(cfg: HallConfig, code: str) -> Category:
+    """A category by code or prefix letter, or NotFound."""
+    try:
+        return cfg.category(code)
+    except KeyError:
+        raise NotFound(f"没有业务类别 {code}", f"no category {code!r}") from None
+
+
+def _minutes(delta: timedelta) -> float:
+    return delta.total_seconds() / 60.0
+
+
+def minutes_between(start: datetime, end: datetime) -> float:
+    """Minutes from start to end."""
+    return _minutes(end - start)
+
+
+def rounded_minutes(value: float) -> int | None:
+    """Whole minutes for display; None for an unbounded wait."""
+    return None if value == float("inf") else round(value)

@@ -1,0 +1,86 @@
+"""The hall layout: seeded from YAML, versioned in the database, read by every use case."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hallserver.config.loader import load_hall
+from hallserver.config.models import HallConfig
+from hallserver.store.db import Database
+from hallserver.store.models import HallLayoutRow
+
+logger = logging.getLogger(__name__)
+
+
+class LayoutService:
+    """Current layout of one hall; a changed document becomes a new version."""
+
+    def __init__(self, db: Database, hall_id: str, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.hall_id = hall_id
+        self.clock = clock
+        self._cached: tuple[int, HallConfig] | None = None
+        self._lock = threading.Lock()
+
+    def seed_from_file(self, path: Path, actor: str = "config-file") -> int:
+        """Store the file's layout as a new version unless it equals the current one."""
+        config = load_hall(path)
+        if config.hall.id != self.hall_id:
+            raise ValueError(f"{path}: hall id {config.hall.id!r} is not {self.hall_id!r}")
+        return self.save(config, source=str(path), actor=actor)
+
+    def seed_if_empty(self, path: Path) -> int:
+        """Load the file's layout only when the database has none (admin edits win)."""
+        with self.db.read() as session:
+            row = self._latest_row(session)
+        if row is not None:
+            return row.version
+        return self.seed_from_file(path)
+
+    def save(self, config: HallConfig, *, source: str, actor: str) -> int:
+        """Store a validated layout as the next version (no-op if unchanged)."""
+        document = config.model_dump(mode="json")
+        with self.db.write() as session:
+            current = self._latest_row(session)
+            if current is not None and current.document == document:
+                return current.version
+            version = (current.version if current else 0) + 1
+            session.add(HallLayoutRow(
+                hall_id=self.hall_id, version=version, document=document, source=source,
+                created_at=self.clock(), created_by=actor,
+            ))
+        logger.info("hall %s layout version %d from %s", self.hall_id, version, source)
+        return version
+
+    def current(self, session: Session) -> HallConfig:
+        """The newest layout, read in the caller's transaction (cached per version)."""
+        version = session.scalar(
+            select(func.max(HallLayoutRow.version)).where(HallLayoutRow.hall_id == self.hall_id)
+        )
+        if version is None:
+            raise LookupError(f"hall {self.hall_id!r} has no layout; run `hallserver init-db`")
+        with self._lock:
+            if self._cached and self._cached[0] == version:
+                return self._cached[1]
+        row = self._latest_row(session)
+        assert row is not None
+        config = HallConfig.model_validate(row.document)
+        with self._lock:
+            self._cached = (row.version, config)
+        return config
+
+    def _latest_row(self, session: Session) -> HallLayoutRow | None:
+        stmt = (
+            select(HallLayoutRow)
+            .where(HallLayoutRow.hall_id == self.hall_id)
+            .order_by(HallLayoutRow.version.desc())
+            .limit(1)
+        )
+        return session.scalars(stmt).first()
