@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,6 +67,7 @@ class Database:
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writes = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = threading.Lock()
         reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._reads = sessionmaker(reader, expire_on_commit=False)
         digest = hashlib.sha256(f"onewindow:{hall_id}".encode()).digest()
@@ -74,7 +76,9 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A serialised write transaction; commits on success, rolls back on error."""
-        with self._writes() as session, session.begin():
+        # In-process writers queue on a mutex: SQLite's busy handler would otherwise make
+        # them sleep and retry, which turns lock contention into long latency tails.
+        with self._write_lock, self._writes() as session, session.begin():
             if not self.is_sqlite:
                 session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
             yield session

@@ -46,8 +46,10 @@ def _text(zh: str, en: str) -> I18nText:
 
 
 def build_hall(routing: RoutingConfig | None = None, *, issue_during_lunch: bool = True,
-               issue_opens_before_min: int = 15) -> HallConfig:
+               issue_opens_before_min: int = 15,
+               daily_caps: dict[str, int] | None = None) -> HallConfig:
     """A four-category, five-window hall (see the module docstring)."""
+    caps = {"social": 300, "medical": 200, "housing": 100, "business": 50, **(daily_caps or {})}
     return HallConfig(
         schema_version=1,
         hall=HallInfo(id="test-hall", name=_text("测试政务服务大厅", "Test service hall")),
@@ -67,13 +69,13 @@ def build_hall(routing: RoutingConfig | None = None, *, issue_during_lunch: bool
         zones=[Zone(id="z1", name=_text("一楼", "Floor 1"))],
         categories=[
             Category(code="social", prefix="A", name=_text("社保", "Social insurance"),
-                     zone="z1", daily_cap=300),
+                     zone="z1", daily_cap=caps["social"]),
             Category(code="medical", prefix="B", name=_text("医保", "Medical insurance"),
-                     zone="z1", daily_cap=200),
+                     zone="z1", daily_cap=caps["medical"]),
             Category(code="housing", prefix="C", name=_text("公积金", "Housing fund"),
-                     zone="z1", daily_cap=100),
+                     zone="z1", daily_cap=caps["housing"]),
             Category(code="business", prefix="D", name=_text("企业开办", "Business setup"),
-                     zone="z1", daily_cap=50),
+                     zone="z1", daily_cap=caps["business"]),
         ],
         items=[
             Item(code="A-01", name=_text("社保卡补办", "Replace social card"), category="social",
