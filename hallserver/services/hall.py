@@ -89,7 +89,7 @@ class HallContext:
                     .order_by(TicketRow.finished_at.desc())
                     .limit(ESTIMATOR_HISTORY)
                 )
-                rows = list(session.execute(stmt).tuples())
+                rows = list(session.execute(stmt).all())
                 for serving_at, finished_at in reversed(rows):
                     assert serving_at is not None
                     assert finished_at is not None

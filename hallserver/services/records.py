@@ -127,7 +127,7 @@ def waiting_counts(session: Session, hall_id: str) -> dict[str, int]:
         .where(TicketRow.hall_id == hall_id, TicketRow.state == TicketState.WAITING.value)
         .group_by(TicketRow.category)
     )
-    return dict(session.execute(stmt).tuples().all())
+    return {str(c): int(n) for c, n in session.execute(stmt).all()}
 
 
 def issued_today(session: Session, hall_id: str, day: date) -> dict[str, int]:
@@ -137,7 +137,7 @@ def issued_today(session: Session, hall_id: str, day: date) -> dict[str, int]:
         .where(TicketRow.hall_id == hall_id, TicketRow.service_day == day)
         .group_by(TicketRow.issued_category)
     )
-    return dict(session.execute(stmt).tuples().all())
+    return {str(c): int(n) for c, n in session.execute(stmt).all()}
 
 
 def add_event(

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 )
 
 from hallserver.config.models import HallConfig, StaffRole
-from hallserver.domain.calendar import HallCalendar
+from hallserver.domain.calendar import HallCalendar, Phase
 from hallserver.domain.errors import IllegalTransition, NotAllowed, Refused
 from hallserver.domain.numbering import format_number, next_seq
 from hallserver.domain.routing import WeightedHeadOfLine, WindowView
@@ -130,54 +130,109 @@ class HallMachine(RuleBasedStateMachine):
     def advance(self, seconds: int) -> None:
         self.now += timedelta(seconds=seconds)
 
-    @rule(window=st.sampled_from(WINDOWS))
-    def call_next(self, window: int) -> None:
-        ws = self.windows[window]
-        try:
-            ws.require_can_call()
-        except (IllegalTransition, NotAllowed):
-            assert ws.status is not WindowStatus.OPEN or ws.current_ticket is not None
-            return
+    @precondition(lambda self: self.calendar.phase(self.now) is not Phase.IN_SESSION)
+    @rule()
+    def overnight(self) -> None:
+        """After hours, jump to just before opening on the next day: numbering restarts."""
+        self.now = at(self.calendar.local(self.now).date() + timedelta(days=1), "08:50")
+
+    def _idle_windows(self) -> list[int]:
+        """Windows allowed to call now (open and without a current ticket)."""
+        out = []
+        for n, ws in self.windows.items():
+            try:
+                ws.require_can_call()
+            except (IllegalTransition, NotAllowed):
+                assert ws.status is not WindowStatus.OPEN or ws.current_ticket is not None
+                continue
+            out.append(n)
+        return out
+
+    def _ready_windows(self) -> list[int]:
+        """Idle windows with a waiting ticket they may call; the others get nothing."""
+        ready = []
+        queues = queues_of(self.tickets.values())
+        for n in self._idle_windows():
+            if any(may_call(self.views[n], t) for t in self.tickets.values()):
+                ready.append(n)
+            else:
+                assert self.policy.choose(self.views[n], queues, self.now) is None
+        return ready
+
+    def call(self, window: int) -> Ticket:
+        """The window calls the next ticket the policy chooses, checking the choice."""
         view = self.views[window]
         choice = self.policy.choose(view, queues_of(self.tickets.values()), self.now)
-        if choice is None:
-            assert not any(may_call(view, t) for t in self.tickets.values())
-            return
+        assert choice is not None
         chosen = choice.ticket
         assert may_call(view, chosen)
         assert chosen.number in choice.reason
         self.check_call_bound(view, chosen)
         chosen.call(window, self.now)
-        ws.take(chosen.id)  # type: ignore[arg-type]
+        self.windows[window].take(chosen.id)  # type: ignore[arg-type]
+        return chosen
 
-    @rule(window=st.sampled_from(WINDOWS))
-    def recall(self, window: int) -> None:
-        t = self.current(window)
-        if t is None or t.state is not S.CALLED:
-            return
+    @precondition(lambda self: self._ready_windows())
+    @rule(pick=st.integers(0, 100))
+    def call_next(self, pick: int) -> None:
+        ready = self._ready_windows()
+        self.call(ready[pick % len(ready)])
+
+    @precondition(lambda self: self._ready_windows() or self._at_windows(S.CALLED, S.SERVING))
+    @rule(pick=st.integers(0, 100), minutes=st.integers(0, 15))
+    def work(self, pick: int, minutes: int) -> None:
+        """A window takes its next natural step (call, start, complete), then time passes."""
+        busy = self._at_windows(S.CALLED, S.SERVING)
+        ns = sorted({*self._ready_windows(), *busy})
+        n = ns[pick % len(ns)]
+        t = self.current(n)
+        if t is None:
+            self.call(n)
+        elif t.state is S.CALLED:
+            t.start(self.now)
+        else:
+            t.complete(self.now)
+            self.windows[n].release(self.now)
+        self.now += timedelta(minutes=minutes)
+
+    def _at_windows(self, *states: TicketState) -> list[int]:
+        return [n for n in WINDOWS
+                if (t := self.current(n)) is not None and t.state in states]
+
+    def _pick(self, pick: int, *states: TicketState) -> tuple[int, Ticket]:
+        ns = self._at_windows(*states)
+        n = ns[pick % len(ns)]
+        t = self.current(n)
+        assert t is not None
+        return n, t
+
+    @precondition(lambda self: self._at_windows(S.CALLED))
+    @rule(pick=st.integers(0, 100))
+    def recall(self, pick: int) -> None:
+        _, t = self._pick(pick, S.CALLED)
         before = t.recalls
         t.recall(self.now)
         assert t.recalls == before + 1
 
-    @rule(window=st.sampled_from(WINDOWS))
-    def start(self, window: int) -> None:
-        t = self.current(window)
-        if t is not None and t.state is S.CALLED:
-            t.start(self.now)
+    @precondition(lambda self: self._at_windows(S.CALLED))
+    @rule(pick=st.integers(0, 100))
+    def start(self, pick: int) -> None:
+        _, t = self._pick(pick, S.CALLED)
+        t.start(self.now)
 
-    @rule(window=st.sampled_from(WINDOWS))
-    def complete(self, window: int) -> None:
-        t = self.current(window)
-        if t is not None and t.state is S.SERVING:
-            t.complete(self.now)
-            self.windows[window].release(self.now)
+    @precondition(lambda self: self._at_windows(S.SERVING))
+    @rule(pick=st.integers(0, 100))
+    def complete(self, pick: int) -> None:
+        n, t = self._pick(pick, S.SERVING)
+        t.complete(self.now)
+        self.windows[n].release(self.now)
 
-    @rule(window=st.sampled_from(WINDOWS))
-    def no_show(self, window: int) -> None:
-        t = self.current(window)
-        if t is not None and t.state is S.CALLED:
-            t.no_show(self.now)
-            self.windows[window].release(self.now)
+    @precondition(lambda self: self._at_windows(S.CALLED))
+    @rule(pick=st.integers(0, 100))
+    def no_show(self, pick: int) -> None:
+        n, t = self._pick(pick, S.CALLED)
+        t.no_show(self.now)
+        self.windows[n].release(self.now)
 
     @precondition(lambda self: any(t.state is S.NO_SHOW for t in self.tickets.values()))
     @rule(pick=st.integers(0, 10_000))
@@ -194,25 +249,27 @@ class HallMachine(RuleBasedStateMachine):
                 t.rejoin(self.now, self.grace)
             assert t.state is S.NO_SHOW
 
-    @rule(window=st.sampled_from(WINDOWS), category=st.sampled_from(CODES),
-          to_window=st.booleans())
-    def transfer(self, window: int, category: str, to_window: bool) -> None:
-        t = self.current(window)
-        if t is None:
-            return
+    @precondition(lambda self: self._at_windows(S.CALLED, S.SERVING))
+    @rule(pick=st.integers(0, 100), category=st.sampled_from(CODES), to_window=st.booleans())
+    def transfer(self, pick: int, category: str, to_window: bool) -> None:
+        n, t = self._pick(pick, S.CALLED, S.SERVING)
         # 转入: to the main window of the new category, as a manager would pick it
         target = self.hall.windows_serving(category)[0].number if to_window else None
         t.transfer(category, target)
-        self.windows[window].release(self.now)
+        self.windows[n].release(self.now)
         assert t.state is S.WAITING
         assert t.queued_at == t.issued_at
         assert t.window is None
+        assert t.target_window == target
 
-    @rule(window=st.sampled_from(WINDOWS), reason=st.sampled_from(["", "复印材料", "会议"]))
-    def pause(self, window: int, reason: str) -> None:
-        ws = self.windows[window]
-        if ws.status is not WindowStatus.OPEN:
-            return
+    def _with_status(self, *statuses: WindowStatus) -> list[int]:
+        return [n for n, ws in self.windows.items() if ws.status in statuses]
+
+    @precondition(lambda self: self._with_status(WindowStatus.OPEN))
+    @rule(pick=st.integers(0, 100), reason=st.sampled_from(["", "复印材料", "会议"]))
+    def pause(self, pick: int, reason: str) -> None:
+        ns = self._with_status(WindowStatus.OPEN)
+        ws = self.windows[ns[pick % len(ns)]]
         if reason:
             ws.pause(reason)
             assert ws.status is WindowStatus.PAUSED
@@ -220,11 +277,13 @@ class HallMachine(RuleBasedStateMachine):
             with pytest.raises(NotAllowed):
                 ws.pause(reason)
 
-    @rule(window=st.sampled_from(WINDOWS))
-    def resume(self, window: int) -> None:
-        ws = self.windows[window]
-        if ws.status in (WindowStatus.PAUSED, WindowStatus.AWAY):
-            ws.resume(self.now)
+    @precondition(lambda self: self._with_status(WindowStatus.PAUSED))
+    @rule(pick=st.integers(0, 100))
+    def resume(self, pick: int) -> None:
+        ns = self._with_status(WindowStatus.PAUSED)
+        ws = self.windows[ns[pick % len(ns)]]
+        ws.resume(self.now)
+        assert ws.status is WindowStatus.OPEN
 
     @rule(window=st.sampled_from(WINDOWS))
     def requeue_and_sign_out(self, window: int) -> None:
@@ -281,7 +340,7 @@ class HallMachine(RuleBasedStateMachine):
             assert t.issued_at <= t.queued_at <= self.now
 
 
-MACHINE_SETTINGS = settings(max_examples=60, stateful_step_count=60, deadline=None,
+MACHINE_SETTINGS = settings(max_examples=50, stateful_step_count=80, deadline=None,
                             derandomize=True,
                             suppress_health_check=[HealthCheck.too_slow,
                                                    HealthCheck.filter_too_much])
@@ -304,20 +363,18 @@ def test_hall_machine_scripted_credit_bound() -> None:
     # D001: 绿色通道 with an appointment due now; window 3 (business is a secondary skill)
     # calls it, then transfers it to the business window 4 (the priority lane) by name
     m.issue("business", priority=True, slot_in=0, expected=None)
-    m.call_next(3)
-    d001 = m.current(3)
+    d001 = m.call(3)
     assert d001 is not None
     assert d001.number == "D001"
-    m.start(3)
-    m.transfer(3, "business", to_window=True)
+    m.start(0)  # the only called ticket
+    m.transfer(0, "business", to_window=True)
     assert d001.target_window == 4
     a001 = m.tickets[1]
     assert a001.state is S.WAITING
     assert a001.wait_minutes(m.now) - d001.wait_minutes(m.now) == pytest.approx(lead)
     # window 4 serves social as a secondary skill: A001 waited `lead` > bound minutes longer,
     # so it must be called first
-    m.call_next(4)
-    assert m.current(4) is a001
+    assert m.call(4) is a001
 
 
 # ---------------------------------------------------------------- liveness
