@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from hallserver.api.routers import auth, health, layout, queues, tickets, windows
 from hallserver.config.loader import load_hall
 from hallserver.domain.errors import (
+    Conflict,
     DomainError,
     IdempotencyConflict,
     IllegalTransition,
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 _STATUS: list[tuple[type[DomainError], int]] = [
     (Refused, status.HTTP_409_CONFLICT),
     (IllegalTransition, status.HTTP_409_CONFLICT),
+    (Conflict, status.HTTP_409_CONFLICT),
     (NotAllowed, status.HTTP_403_FORBIDDEN),
     (NotFound, status.HTTP_404_NOT_FOUND),
     (InvalidRequest, status.HTTP_422_UNPROCESSABLE_CONTENT),

@@ -69,3 +69,9 @@ class IdempotencyConflict(DomainError):
             "同一个 Idempotency-Key 不能用于不同的取号请求",
             "this Idempotency-Key was used with a different request body",
         )
+
+
+class Conflict(DomainError):
+    """An action that clashes with the current state (a ticket still open, a window held)."""
+
+    code = "conflict"

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from hallserver.config.models import HallConfig, StaffRole
-from hallserver.domain.errors import IllegalTransition, NotAllowed
+from hallserver.domain.errors import Conflict, IllegalTransition, InvalidRequest, NotAllowed
 
 
 class WindowStatus(StrEnum):
@@ -54,7 +54,7 @@ class WindowState:
                 f"staff {staff_id} is not role {role.value} of window {self.number}",
             )
         if self.staff_id is not None and self.staff_id != staff_id:
-            raise NotAllowed(
+            raise Conflict(
                 f"{self.number}号窗口已由工号 {self.staff_id} 签到，请先签退",
                 f"window {self.number} is held by staff {self.staff_id}; sign them out first",
             )
@@ -80,7 +80,7 @@ class WindowState:
         """Stop taking calls for a while (暂停), with a reason managers can read."""
         self._require("pause", WindowStatus.OPEN, WindowStatus.AWAY)
         if not reason.strip():
-            raise NotAllowed("暂停须填写原因", "a pause needs a reason")
+            raise InvalidRequest("暂停须填写原因", "a pause needs a reason")
         self.status = WindowStatus.PAUSED
         self.pause_reason = reason.strip()
 
@@ -102,7 +102,7 @@ class WindowState:
         """Raise unless the window may call a new ticket now."""
         self._require("call next", WindowStatus.OPEN)
         if self.current_ticket is not None:
-            raise NotAllowed(
+            raise Conflict(
                 f"{self.number}号窗口当前号票尚未处理完毕",
                 f"window {self.number} still has a current ticket; finish it first",
             )

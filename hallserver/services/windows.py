@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hallserver.config.models import HallConfig, StaffRole, Window
-from hallserver.domain.errors import InvalidRequest, NotAllowed, NotFound
+from hallserver.domain.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from hallserver.domain.privacy import mask_personal
 from hallserver.domain.routing import WindowView
 from hallserver.domain.tickets import AT_WINDOW_STATES, Ticket, TicketState
@@ -60,7 +60,7 @@ class _Act:
 
     def current(self) -> tuple[TicketRow, Ticket]:
         if self.ticket_row is None:
-            raise NotAllowed(f"{self.state.number}号窗口当前没有号票",
+            raise Conflict(f"{self.state.number}号窗口当前没有号票",
                              f"window {self.state.number} has no current ticket")
         return self.ticket_row, ticket_of(self.ticket_row)
 
@@ -104,7 +104,7 @@ class WindowService:
         def act(a: _Act) -> None:
             for other in all_window_states(a.session, self.ctx.hall_id).values():
                 if other.staff_id == user.username and other.number != number:
-                    raise NotAllowed(
+                    raise Conflict(
                         f"您已在{other.number}号窗口签到，请先签退",
                         f"you are signed in at window {other.number}; sign out there first",
                     )
@@ -117,7 +117,7 @@ class WindowService:
             if a.ticket_row is not None:
                 row, ticket = a.current()
                 if ticket.state is TicketState.SERVING:
-                    raise NotAllowed("请先办结或转移正在办理的号票",
+                    raise Conflict("请先办结或转移正在办理的号票",
                                      "complete or transfer the ticket being served first")
                 before = ticket.state
                 ticket.requeue()

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from domain_support import MONDAY, TicketFactory, at, build_hall
 
-# The project is not installed into .venv and pyproject sets no pytest `pythonpath`, so
-# `.venv/bin/pytest` would not find `hallserver`; make the checkout importable. Remove once
-# `[tool.pytest.ini_options] pythonpath = ["."]` (or an editable install) is in place.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from domain_support import MONDAY, TicketFactory, at, build_hall  # noqa: E402
-
-from hallserver.config.models import HallConfig, RoutingConfig  # noqa: E402
-from hallserver.domain.calendar import HallCalendar  # noqa: E402
-from hallserver.domain.routing import WindowView  # noqa: E402
+from hallserver.config.models import HallConfig, RoutingConfig
+from hallserver.domain.calendar import HallCalendar
+from hallserver.domain.routing import WindowView
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -100,6 +101,17 @@ class HallMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ rules
 
+    @initialize(arrivals=st.lists(
+        st.tuples(st.sampled_from(CODES), st.booleans(), st.none() | st.integers(-30, 60),
+                  st.sampled_from([None, QUICK, SLOW]), st.integers(0, 5 * 60)),
+        max_size=15))
+    def morning_queue(self, arrivals: list[tuple[str, bool, int | None, float | None, int]]
+                      ) -> None:
+        """Citizens who came early: a queue is already waiting at opening."""
+        for category, priority, slot_in, expected, gap in arrivals:
+            self.issue(category, priority, slot_in, expected)
+            self.advance(gap)
+
     @rule(category=st.sampled_from(CODES), priority=st.booleans(),
           slot_in=st.none() | st.integers(-30, 60),
           expected=st.sampled_from([None, QUICK, SLOW]))
@@ -109,12 +121,13 @@ class HallMachine(RuleBasedStateMachine):
         day = self.calendar.service_day(self.now)
         key = (cat.prefix, day)
         last = self.last_seq.get(key, 0)
-        try:
-            seq = next_seq(last, cat.daily_cap, cat.name.zh, cat.name.en)
-        except Refused as refusal:
-            assert refusal.code == "daily_cap_reached"
-            assert last == cat.daily_cap
+        if last == cat.daily_cap:  # 限号: today's numbers are all taken
+            with pytest.raises(Refused) as refusal:
+                next_seq(last, cat.daily_cap, cat.name.zh, cat.name.en)
+            assert refusal.value.code == "daily_cap_reached"
             return
+        seq = next_seq(last, cat.daily_cap, cat.name.zh, cat.name.en)
+        assert last < seq <= cat.daily_cap
         self.last_seq[key] = seq
         t = Ticket(
             number=format_number(cat.prefix, seq), category=category, service_day=day,
@@ -340,7 +353,7 @@ class HallMachine(RuleBasedStateMachine):
             assert t.issued_at <= t.queued_at <= self.now
 
 
-MACHINE_SETTINGS = settings(max_examples=50, stateful_step_count=80, deadline=None,
+MACHINE_SETTINGS = settings(max_examples=100, stateful_step_count=80, deadline=None,
                             derandomize=True,
                             suppress_health_check=[HealthCheck.too_slow,
                                                    HealthCheck.filter_too_much])

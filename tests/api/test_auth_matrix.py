@@ -1,0 +1,103 @@
+"""Role x endpoint matrix: anonymous and wrong-role calls get 401/403, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DEMO_CONFIG, MONDAY_MORNING, FakeClock, login, seed_users
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from hallserver.app import create_app
+from hallserver.settings import Settings
+
+ROLES = ("anonymous", "staff_here", "staff_other", "manager", "admin")
+PUBLIC = dict.fromkeys(ROLES, "allow")
+LOGGED_IN = {**PUBLIC, "anonymous": 401}
+MANAGERS = {"anonymous": 401, "staff_here": 403, "staff_other": 403,
+            "manager": "allow", "admin": "allow"}
+OPERATOR = {"anonymous": 401, "staff_here": "allow", "staff_other": 403,
+            "manager": 403, "admin": 403}
+OPERATOR_OR_MANAGER = {**OPERATOR, "manager": "allow", "admin": "allow"}
+SIGN_IN = {**OPERATOR, "staff_here": "allow"}
+
+# (method, path template, body, expectation per role). Every route of the app has a row.
+MATRIX: list[tuple[str, str, dict[str, object] | None, dict[str, object]]] = [
+    ("GET", "/healthz", None, PUBLIC),
+    ("POST", "/api/auth/login", {"username": "nobody", "password": "x"},
+     dict.fromkeys(ROLES, 401)),
+    ("POST", "/api/auth/logout", None, PUBLIC),
+    ("GET", "/api/auth/me", None, LOGGED_IN),
+    ("POST", "/api/tickets", {"category": "A"}, PUBLIC),
+    ("GET", "/api/tickets/public/{token}", None, PUBLIC),
+    ("POST", "/api/tickets/public/{token}/rejoin", None, PUBLIC),
+    ("POST", "/api/tickets/public/{token}/cancel", None, PUBLIC),
+    ("GET", "/api/queues", None, PUBLIC),
+    ("GET", "/api/queues/{category}", None, PUBLIC),
+    ("GET", "/api/layout", None, PUBLIC),
+    ("GET", "/api/layout/items/{code}", None, PUBLIC),
+    ("GET", "/api/layout/staff", None, MANAGERS),
+    ("GET", "/api/windows", None, PUBLIC),
+    ("GET", "/api/windows/{number}", None, PUBLIC),
+    ("POST", "/api/windows/{number}/sign-in", {"role": "A"}, SIGN_IN),
+    ("POST", "/api/windows/{number}/sign-out", None, OPERATOR_OR_MANAGER),
+    ("POST", "/api/windows/{number}/call-next", None, OPERATOR),
+    ("POST", "/api/windows/{number}/recall", None, OPERATOR),
+    ("POST", "/api/windows/{number}/start", None, OPERATOR),
+    ("POST", "/api/windows/{number}/complete", {"outcome": "completed"}, OPERATOR),
+    ("POST", "/api/windows/{number}/no-show", None, OPERATOR),
+    ("POST", "/api/windows/{number}/transfer", {"category": "B"}, OPERATOR),
+    ("POST", "/api/windows/{number}/pause", {"reason": "meeting"}, OPERATOR_OR_MANAGER),
+    ("POST", "/api/windows/{number}/away", None, OPERATOR),
+    ("POST", "/api/windows/{number}/resume", None, OPERATOR_OR_MANAGER),
+]
+USERNAMES = {"staff_here": "10001", "staff_other": "10002", "manager": "manager",
+             "admin": "admin"}
+DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('matrix')}/hall.db"
+    app = create_app(Settings(config=DEMO_CONFIG, database_url=url), clock=FakeClock(
+        MONDAY_MORNING))
+    seed_users(app.state.services)
+    with TestClient(app) as client:
+        headers = {
+            "anonymous": {},
+            # 10001 is role A at window 1; 10002 is role A at window 2, not allowed at 1.
+            **{role: login(client, name) for role, name in USERNAMES.items()},
+        }
+        token = client.post("/api/tickets", json={"category": "A"}).json()["public_token"]
+        yield app, client, headers, token
+
+
+def test_every_route_is_in_the_matrix(env) -> None:
+    app = env[0]
+    routes = {(m, r.path) for r in app.routes if isinstance(r, APIRoute) for m in r.methods}
+    listed = {(m, p) for m, p, _, _ in MATRIX}
+    missing = {(m, p) for m, p in routes if p not in DOC_ROUTES} - listed
+    assert not missing, f"add these routes to the auth matrix: {sorted(missing)}"
+
+
+CASES = [(m, p, b, role, exp[role]) for m, p, b, exp in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "role", "expected"), CASES,
+                         ids=[f"{c[0]} {c[1]} as {c[3]}" for c in CASES])
+def test_auth_matrix(env, method, path, body, role, expected) -> None:
+    _app, client, headers, token = env
+    client.cookies.clear()
+    # The operator is signed in at window 1 before every case (a manager may sign them out).
+    client.post("/api/windows/1/sign-in", json={"role": "A"}, headers=headers["staff_here"])
+    url = path.format(token=token, category="A", code="QY-001", number=1)
+    used = headers[role]
+    if path == "/api/auth/logout" and role != "anonymous":
+        used = login(client, USERNAMES[role])  # a disposable session: logout revokes it
+    r = client.request(method, url, json=body, headers=used)
+    assert r.status_code < 500, r.text
+    if expected == "allow":
+        assert r.status_code not in (401, 403), r.text
+    else:
+        assert r.status_code == expected, r.text
+        assert r.json()["detail"]["code"] in {"login_required", "forbidden", "not_allowed",
+                                              "login_failed"}
