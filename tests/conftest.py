@@ -14,10 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from harness.postgres import PostgresServer, postgres_available
 
+import hallserver.services.auth
 from hallserver.app import build_services, create_app
 from hallserver.services import Services
 from hallserver.services.auth import Role
 from hallserver.settings import Settings
+
+hallserver.services.auth.SCRYPT_N = 2**8  # fast hashes in tests; verification reads the cost
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "firmware_configs" / "demo" / "hall.yaml"

@@ -22,7 +22,8 @@ from hallserver.store.models import AuthSessionRow, UserRow
 logger = logging.getLogger(__name__)
 
 SESSION_HOURS = 12
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+SCRYPT_N = 2**14  # cost; each hash records its own, so lowering it (tests) stays verifiable
+_SCRYPT_R, _SCRYPT_P = 8, 1
 
 
 class Role(StrEnum):
@@ -45,9 +46,9 @@ class LoginFailed(DomainError):
 def hash_password(password: str) -> str:
     """A salted scrypt hash in a self-describing string."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
     b64 = base64.b64encode
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+    return f"scrypt${SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
 
 
 def verify_password(password: str, stored: str | None) -> bool:

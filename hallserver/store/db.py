@@ -88,7 +88,6 @@ class Database:
         """A read-only transaction (a consistent snapshot on both backends)."""
         with self._reads() as session, session.begin():
             yield session
-            session.rollback()
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""

@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 
 from hallserver.config.models import HallConfig, StaffRole
 from hallserver.domain.calendar import HallCalendar, Phase
-from hallserver.domain.errors import IllegalTransition, NotAllowed, Refused
+from hallserver.domain.errors import Conflict, IllegalTransition, InvalidRequest, Refused
 from hallserver.domain.numbering import format_number, next_seq
 from hallserver.domain.routing import WeightedHeadOfLine, WindowView
 from hallserver.domain.tickets import AT_WINDOW_STATES, Ticket, TicketState
@@ -155,7 +155,7 @@ class HallMachine(RuleBasedStateMachine):
         for n, ws in self.windows.items():
             try:
                 ws.require_can_call()
-            except (IllegalTransition, NotAllowed):
+            except (IllegalTransition, Conflict):
                 assert ws.status is not WindowStatus.OPEN or ws.current_ticket is not None
                 continue
             out.append(n)
@@ -287,7 +287,7 @@ class HallMachine(RuleBasedStateMachine):
             ws.pause(reason)
             assert ws.status is WindowStatus.PAUSED
         else:
-            with pytest.raises(NotAllowed):
+            with pytest.raises(InvalidRequest):
                 ws.pause(reason)
 
     @precondition(lambda self: self._with_status(WindowStatus.PAUSED))

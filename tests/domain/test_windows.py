@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from hallserver.config.models import HallConfig, StaffRole
-from hallserver.domain.errors import IllegalTransition, NotAllowed
+from hallserver.domain.errors import Conflict, IllegalTransition, InvalidRequest, NotAllowed
 from hallserver.domain.windows import WindowFlag, WindowState, WindowStatus
 
 MIN = timedelta(minutes=1)
@@ -70,8 +70,9 @@ def test_unknown_staff_refused(hall: HallConfig, t0: datetime) -> None:
 def test_second_staff_refused_while_held(hall: HallConfig, t0: datetime) -> None:
     w = WindowState(1)
     w.sign_in("1001", StaffRole.A, t0, hall)  # A角
-    with pytest.raises(NotAllowed) as info:
+    with pytest.raises(Conflict) as info:
         w.sign_in("1002", StaffRole.B, t0 + MIN, hall)  # B角 may only stand in once A left
+    assert info.value.code == "conflict"
     assert "1001" in info.value.message_zh
     assert "1001" in info.value.message_en
     assert (w.staff_id, w.staff_role, w.signed_in_at) == ("1001", StaffRole.A, t0)
@@ -96,7 +97,7 @@ def test_sign_out_when_nobody_signed_in(hall: HallConfig) -> None:
 def test_pause_needs_a_reason(hall: HallConfig, t0: datetime) -> None:
     w = open_window(hall, 1, t0)
     for blank in ("", "   "):
-        with pytest.raises(NotAllowed):
+        with pytest.raises(InvalidRequest):
             w.pause(blank)
         assert w.status is WindowStatus.OPEN
     w.pause("  调取档案  ")
@@ -161,7 +162,7 @@ def test_require_can_call(hall: HallConfig, t0: datetime) -> None:
     w.sign_in("1001", StaffRole.A, t0, hall)
     w.require_can_call()
     w.take(7)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Conflict):
         w.require_can_call()  # still has a ticket
     w.release(t0 + MIN)
     w.require_can_call()
