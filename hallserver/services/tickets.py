@@ -13,10 +13,16 @@ from sqlalchemy.orm import Session
 from hallserver.config.models import Category, HallConfig, Item
 from hallserver.domain.errors import IdempotencyConflict, InvalidRequest, NotFound
 from hallserver.domain.numbering import format_number, next_seq
-from hallserver.domain.routing import people_ahead
+from hallserver.domain.routing import base_credit_terms, people_ahead
 from hallserver.domain.tickets import Ticket, TicketState
 from hallserver.services.hall import HallContext, find_category, rounded_minutes
-from hallserver.services.records import add_event, store_ticket, ticket_of, waiting_rows
+from hallserver.services.records import (
+    add_event,
+    store_ticket,
+    ticket_of,
+    waiting_counts,
+    waiting_rows,
+)
 from hallserver.services.views import (
     IssuedTicket,
     IssueTicketRequest,
@@ -71,8 +77,13 @@ class TicketService:
                 item_code=item.code if item else None,
                 expected_minutes=item.expected_minutes if item else None,
             )
-            queue = [ticket_of(r) for r in waiting_rows(session, ctx.hall_id, [category.code])]
-            ahead = people_ahead(ticket, queue, now, cfg.routing)
+            if base_credit_terms(ticket, now, cfg.routing):
+                queue = [ticket_of(r) for r in waiting_rows(session, ctx.hall_id,
+                                                            [category.code])]
+                ahead = people_ahead(ticket, queue, now, cfg.routing)
+            else:
+                # A new ticket without credit scores 0, the lowest possible: all are ahead.
+                ahead = waiting_counts(session, ctx.hall_id).get(category.code, 0)
             fc = ctx.forecast(session, cfg, category.code, ahead)
             row = TicketRow(
                 hall_id=ctx.hall_id, service_day=day, number=ticket.number,
