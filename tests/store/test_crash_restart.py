@@ -13,6 +13,7 @@ the counters continue where they were.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -122,10 +123,8 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
     yield start
     for server in started:
         if server.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(server.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             server.proc.wait(timeout=10)
 
 
@@ -211,7 +210,7 @@ def run_client(base_url: str, client_no: int, traffic: Traffic, *, max_requests:
                     else:
                         traffic.unexpected.append(f"{key} {body}: {r.status_code} {r.text}")
                         return
-    except Exception as exc:  # noqa: BLE001 (reported by the test thread)
+    except Exception as exc:  # reported by the test thread
         with traffic.lock:
             traffic.unexpected.append(f"client {client_no} crashed: {exc!r}")
 
