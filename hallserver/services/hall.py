@@ -86,7 +86,7 @@ class HallContext:
                     .where(TicketRow.hall_id == self.hall_id, TicketRow.category == c.code,
                            TicketRow.state == TicketState.DONE.value,
                            TicketRow.serving_at.is_not(None))
-                    .order_by(TicketRow.finished_at.desc())
+                    .order_by(TicketRow.finished_at.desc(), TicketRow.id.desc())
                     .limit(ESTIMATOR_HISTORY)
                 )
                 rows = list(session.execute(stmt).all())

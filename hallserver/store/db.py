@@ -68,7 +68,11 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writes = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.Lock()
-        reader = self.engine.execution_options(sqlite_begin="DEFERRED")
+        # Reads see one snapshot: a deferred transaction on SQLite (WAL), REPEATABLE READ
+        # on PostgreSQL (its default READ COMMITTED would mix moments within one overview).
+        reader = (self.engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite
+                  else self.engine.execution_options(isolation_level="REPEATABLE READ",
+                                                     postgresql_readonly=True))
         self._reads = sessionmaker(reader, expire_on_commit=False)
         digest = hashlib.sha256(f"onewindow:{hall_id}".encode()).digest()
         self._lock_key = int.from_bytes(digest[:8], "big", signed=True)
