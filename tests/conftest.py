@@ -5,42 +5,16 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 from harness.postgres import PostgresServer, postgres_available
+from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, seed_users
 
-import hallserver.services.auth
 from hallserver.app import build_services, create_app
 from hallserver.services import Services
-from hallserver.services.auth import Role
 from hallserver.settings import Settings
-
-hallserver.services.auth.SCRYPT_N = 2**8  # fast hashes in tests; verification reads the cost
-
-ROOT = Path(__file__).resolve().parents[1]
-DEMO_CONFIG = ROOT / "firmware_configs" / "demo" / "hall.yaml"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-PASSWORD = "pw-test-123"
-# Monday 2026-11-23 09:30 in Shanghai: a working day, inside the morning session.
-MONDAY_MORNING = datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)
-
-
-@dataclass
-class FakeClock:
-    """A settable clock; services read it through `clock()`."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now.astimezone(UTC)
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
 
 
 @pytest.fixture
@@ -76,15 +50,6 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/hall.db"
 
 
-def seed_users(services: Services) -> None:
-    """admin, manager and every roster member, all with PASSWORD."""
-    services.auth.ensure_user("admin", "Admin", Role.ADMIN, PASSWORD)
-    services.auth.ensure_user("manager", "Manager", Role.MANAGER, PASSWORD)
-    with services.ctx.db.read() as session:
-        layout = services.layout.current(session)
-    services.auth.seed_staff(layout, PASSWORD)
-
-
 ServicesFactory = Callable[..., Services]
 
 
@@ -114,9 +79,3 @@ def client(sqlite_url: str, clock: FakeClock) -> Iterator[TestClient]:
         yield c
 
 
-def login(client: TestClient, username: str) -> dict[str, str]:
-    """Bearer headers for a user (the test client's cookie jar is cleared)."""
-    r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    client.cookies.clear()
-    return {"Authorization": f"Bearer {r.json()['token']}"}

@@ -140,16 +140,11 @@ class RoutingConfig(ConfigModel):
         default=30, ge=0, le=240, description="a no-show ticket may rejoin within this time"
     )
 
-    @property
-    def max_credit_min(self) -> float:
-        """Largest total credit any ticket can receive at any window."""
-        return (
-            max(
-                self.priority_credit_min + self.priority_lane_window_credit_min,
-                self.appointment_credit_min,
-            )
-            + self.express_credit_min
-        )
+    max_credit_min: float = Field(
+        default=20, ge=0, le=120,
+        description="cap on a ticket's total credit at any window: a ticket that waited this "
+        "much longer (plus the secondary penalty) than another always wins, so nobody starves",
+    )
 
 
 class HallInfo(ConfigModel):

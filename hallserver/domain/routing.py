@@ -5,9 +5,9 @@ The production policy is the oldest weighted head of line, a generalised cμ ind
     score = minutes in queue + bounded credits - secondary-skill penalty
 
 Credits (绿色通道, due appointments, a priority-lane or express window, a transfer to
-this window) are bounded by `RoutingConfig.max_credit_min`, so a ticket that has waited
-that much longer than another always wins at any window serving its category: nobody
-starves. Every choice carries a human-readable reason.
+this window) may stack, but their total is capped at `RoutingConfig.max_credit_min`, so a
+ticket that has waited that much (plus the secondary penalty) longer than another always
+wins at any window serving both: nobody starves. Every choice carries a readable reason.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Choice:
         text = f"{self.ticket.number}: {zh} = {self.score:.1f}"
         if self.runner_up:
             text += f"，优于 {self.runner_up[0]}（{self.runner_up[1]:.1f}）"
-        text += f" | {en} = {self.score:.1f}"
+        text += f" | {self.ticket.number}: {en} = {self.score:.1f}"
         if self.runner_up:
             text += f"; ahead of {self.runner_up[0]} ({self.runner_up[1]:.1f})"
         return text
@@ -102,9 +102,19 @@ def base_credit_terms(ticket: Ticket, now: datetime, cfg: RoutingConfig) -> list
     return terms
 
 
+def cap_term(credit_terms: list[Term], cfg: RoutingConfig) -> list[Term]:
+    """A negative term bringing stacked credits down to `max_credit_min`, if they exceed it."""
+    total = sum(t.minutes for t in credit_terms)
+    if total <= cfg.max_credit_min:
+        return []
+    return [Term("封顶", "credit cap", cfg.max_credit_min - total)]
+
+
 def base_score(ticket: Ticket, now: datetime, cfg: RoutingConfig) -> float:
     """Age plus window-independent credits: the order a category's queue is called in."""
-    return ticket.wait_minutes(now) + sum(t.minutes for t in base_credit_terms(ticket, now, cfg))
+    credits = base_credit_terms(ticket, now, cfg)
+    credits += cap_term(credits, cfg)
+    return ticket.wait_minutes(now) + sum(t.minutes for t in credits)
 
 
 @dataclass
@@ -117,30 +127,30 @@ class WeightedHeadOfLine:
     def terms(self, window: WindowView, ticket: Ticket, now: datetime) -> list[Term]:
         """Every part of the ticket's score at this window."""
         cfg = self.config
-        terms = [Term("等待", "waited", ticket.wait_minutes(now))]
-        terms += base_credit_terms(ticket, now, cfg)
+        credits = base_credit_terms(ticket, now, cfg)
         if window.priority_lane and ticket.priority:
-            terms.append(Term("绿色通道窗口", "priority-lane window",
-                              cfg.priority_lane_window_credit_min))
+            credits.append(Term("绿色通道窗口", "priority-lane window",
+                                cfg.priority_lane_window_credit_min))
         if (window.express and ticket.expected_minutes is not None
                 and ticket.expected_minutes <= cfg.express_max_minutes):
-            terms.append(Term("快办", "quick item at express window", cfg.express_credit_min))
+            credits.append(Term("快办", "quick item at express window", cfg.express_credit_min))
         if ticket.target_window == window.number:
-            terms.append(Term("转入本窗口", "transferred to this window", cfg.priority_credit_min))
+            credits.append(Term("转入本窗口", "transferred to this window",
+                                cfg.priority_credit_min))
+        terms = [Term("等待", "waited", ticket.wait_minutes(now)), *credits,
+                 *cap_term(credits, cfg)]
         if ticket.category != window.primary:
             terms.append(Term("兼办", "secondary skill", -cfg.secondary_penalty_min))
         return terms
 
     def choose(self, window: WindowView, queues: Queues, now: datetime) -> Choice | None:
-        """Scan each served queue oldest first, stopping once no later ticket can win."""
-        ceiling = self.config.max_credit_min + self.config.priority_credit_min
+        """Scan each served queue oldest first, stopping once no later ticket can place."""
+        ceiling = self.config.max_credit_min
         best: tuple[float, Ticket, list[Term]] | None = None
         second: tuple[str, float] | None = None
         for category in window.skills:
             for ticket in queues.get(category, ()):
-                age = ticket.wait_minutes(now)
-                if best is not None and age + ceiling < min(best[0], second[1] if second
-                                                            else best[0]):
+                if second is not None and ticket.wait_minutes(now) + ceiling < second[1]:
                     break  # later tickets are younger still: none can beat the best two
                 if ticket.target_window is not None and ticket.target_window != window.number:
                     continue
@@ -157,9 +167,11 @@ class WeightedHeadOfLine:
         return Choice(best[1], best[0], tuple(best[2]), second, self.name)
 
 
-def call_order_key(ticket: Ticket, now: datetime, cfg: RoutingConfig) -> tuple[float, datetime]:
-    """Sort key of a category queue in call order: highest base score, then oldest."""
-    return (-base_score(ticket, now, cfg), ticket.queued_at)
+def call_order_key(ticket: Ticket, now: datetime,
+                   cfg: RoutingConfig) -> tuple[float, datetime, int, str]:
+    """Sort key of a category queue in call order: highest base score, then oldest, then
+    lowest number (a strict order even for tickets issued in the same instant)."""
+    return (-base_score(ticket, now, cfg), ticket.queued_at, len(ticket.number), ticket.number)
 
 
 def call_order(queue: Sequence[Ticket], now: datetime, cfg: RoutingConfig) -> list[Ticket]:
@@ -171,7 +183,5 @@ def people_ahead(ticket: Ticket, queue: Sequence[Ticket], now: datetime,
                  cfg: RoutingConfig) -> int:
     """Tickets of the same queue that would be called before this one now."""
     own = call_order_key(ticket, now, cfg)
-    return sum(
-        1 for other in queue
-        if other.number != ticket.number and call_order_key(other, now, cfg) <= own
-    )
+    return sum(1 for other in queue
+               if other.number != ticket.number and call_order_key(other, now, cfg) < own)

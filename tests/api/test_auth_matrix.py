@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DEMO_CONFIG, MONDAY_MORNING, FakeClock, login, seed_users
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, login, seed_users
 
 from hallserver.app import create_app
 from hallserver.settings import Settings

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from conftest import SHANGHAI, FakeClock, login
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from support import SHANGHAI, FakeClock, login
 
 from hallserver.store.models import TicketEventRow, TicketRow
 

@@ -1,4 +1,4 @@
-from conftest import login
+from support import login
 
 
 def test_issue_call_serve_complete(client):

@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hallserver.domain.eta import ServiceTimeEstimator, effective_servers, forecast
+from hallserver.domain.eta import (
+    ServiceTimeEstimator,
+    WaitForecast,
+    effective_servers,
+    forecast,
+)
 from hallserver.domain.routing import WindowView
 
 CATEGORIES = ("social", "medical", "housing", "business")
@@ -74,15 +79,16 @@ def test_outliers_are_clipped() -> None:
 
 # ---------------------------------------------------------------- effective servers
 
-@st.composite
-def window_sets(draw: st.DrawFn, min_size: int = 1) -> list[WindowView]:
-    out = []
-    for n in range(1, draw(st.integers(min_size, 6)) + 1):
-        primary = draw(st.sampled_from(CATEGORIES))
-        rest = [c for c in CATEGORIES if c != primary]
-        secondary = draw(st.lists(st.sampled_from(rest), unique=True, max_size=3))
-        out.append(WindowView(n, primary, tuple(secondary)))
-    return out
+_skills = st.tuples(st.sampled_from(CATEGORIES),
+                    st.lists(st.sampled_from(CATEGORIES), unique=True, max_size=3))
+
+
+def window_sets(min_size: int = 1) -> st.SearchStrategy[list[WindowView]]:
+    """1-6 windows numbered from 1, each with a primary and distinct secondary skills."""
+    return st.lists(_skills, min_size=min_size, max_size=6).map(lambda rows: [
+        WindowView(n, primary, tuple(c for c in secondary if c != primary))
+        for n, (primary, secondary) in enumerate(rows, start=1)
+    ])
 
 
 waiting_counts = st.dictionaries(st.sampled_from(CATEGORIES), st.integers(0, 200))
@@ -130,7 +136,8 @@ def test_more_waiting_work_draws_a_larger_share() -> None:
 # ---------------------------------------------------------------- forecast
 
 def _fc(category: str, ahead: int, open_: list[WindowView],
-        all_: list[WindowView] | None = None, waiting: dict[str, int] | None = None):
+        all_: list[WindowView] | None = None,
+        waiting: dict[str, int] | None = None) -> WaitForecast:
     return forecast(category, people_ahead=ahead, open_windows=open_,
                     all_windows=all_ if all_ is not None else open_,
                     waiting=waiting or {}, estimator=est())

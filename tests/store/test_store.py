@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 import pytest
 import yaml
-from conftest import DEMO_CONFIG, SHANGHAI, FakeClock
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import StatementError
+from support import DEMO_CONFIG, SHANGHAI, FakeClock
 
 from hallserver.config.models import StaffRole
 from hallserver.domain.errors import IdempotencyConflict, Refused
