@@ -96,15 +96,17 @@ class HallContext:
                     self.estimator.observe(c.code, _minutes(finished_at - serving_at))
         logger.info("estimates warmed up for hall %s", self.hall_id)
 
-    def forecast(self, session: Session, cfg: HallConfig, category: str,
-                 people_ahead: int) -> WaitForecast:
+    def forecast(self, session: Session, cfg: HallConfig, category: str, people_ahead: int,
+                 waiting: dict[str, int] | None = None) -> WaitForecast:
         """Predicted wait in a category from staffed windows and waiting work."""
         self._for(cfg)
         states = all_window_states(session, self.hall_id)
         views = [WindowView.of(w) for w in cfg.windows]
         staffed = [v for v in views if (s := states.get(v.number)) and s.staff_id]
         return forecast(category, people_ahead=people_ahead, open_windows=staffed,
-                        all_windows=views, waiting=waiting_counts(session, self.hall_id),
+                        all_windows=views,
+                        waiting=waiting if waiting is not None else waiting_counts(
+                            session, self.hall_id),
                         estimator=self.estimator)
 
 

@@ -77,14 +77,15 @@ class TicketService:
                 item_code=item.code if item else None,
                 expected_minutes=item.expected_minutes if item else None,
             )
+            waiting = waiting_counts(session, ctx.hall_id)
             if base_credit_terms(ticket, now, cfg.routing):
                 queue = [ticket_of(r) for r in waiting_rows(session, ctx.hall_id,
                                                             [category.code])]
                 ahead = people_ahead(ticket, queue, now, cfg.routing)
             else:
                 # A new ticket without credit scores 0, the lowest possible: all are ahead.
-                ahead = waiting_counts(session, ctx.hall_id).get(category.code, 0)
-            fc = ctx.forecast(session, cfg, category.code, ahead)
+                ahead = waiting.get(category.code, 0)
+            fc = ctx.forecast(session, cfg, category.code, ahead, waiting)
             row = TicketRow(
                 hall_id=ctx.hall_id, service_day=day, number=ticket.number,
                 issued_category=category.code, category=category.code,
