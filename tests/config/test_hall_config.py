@@ -1,0 +1,130 @@
+"""Hall layout files: the demo is valid, and every kind of mistake names its file and line."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from support import DEMO_CONFIG, ROOT
+
+from hallserver.cli import main
+from hallserver.config import ConfigError, HallConfig, load_hall
+
+MINI = """\
+schema_version: 1
+hall:
+  id: mini
+  name: {zh: 小厅, en: Mini hall}
+opening_hours:
+  sessions:
+    - {start: "09:00", end: 12:00}
+    - {start: 13:30, end: "17:00"}
+zones:
+  - {id: a, name: {zh: A区, en: Zone A}}
+categories:
+  - {code: biz, prefix: A, name: {zh: 企业, en: Business}, zone: a}
+  - {code: tax, prefix: B, name: {zh: 税务, en: Tax}, zone: a}
+windows:
+  - {number: 1, name: {zh: 1号, en: W1}, zone: a, primary: biz, secondary: [tax]}
+  - {number: 2, name: {zh: 2号, en: W2}, zone: a, primary: tax}
+staff:
+  - {id: "10001", name: 张三, role_a: [1], role_b: [2]}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "hall.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def errors_of(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_hall(write(tmp_path, text))
+    return [str(i) for i in info.value.issues]
+
+
+def test_demo_hall_meets_the_issue() -> None:
+    cfg = load_hall(DEMO_CONFIG)
+    assert len(cfg.categories) >= 6
+    assert len(cfg.windows) >= 20
+    assert len(cfg.items) >= 40
+    assert len({z.id for z in cfg.zones}) >= 2
+    assert cfg.roster_warnings() == []
+    assert all(i.materials for i in cfg.items)
+    # secondary skills chain the categories: from any category, spill-over reaches all others
+    edges = {c.code: set() for c in cfg.categories}
+    for w in cfg.windows:
+        for s in w.secondary:
+            edges[w.primary].add(s)
+    for start in edges:
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in edges[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        assert seen == set(edges), f"{start} does not reach {set(edges) - seen}"
+
+
+def test_mini_loads_and_clock_times_survive_yaml_base60(tmp_path: Path) -> None:
+    cfg = load_hall(write(tmp_path, MINI))
+    assert [(s.start.hour, s.start.minute) for s in cfg.opening_hours.sessions] == [(9, 0),
+                                                                                  (13, 30)]
+    # the database stores the layout as JSON; it must validate back to the same config
+    assert HallConfig.model_validate(cfg.model_dump(mode="json")) == cfg
+
+
+@pytest.mark.parametrize(("edit", "line", "fragment"), [
+    (("primary: tax}", "primary: tax, colour: red}"), 16, "windows[1].colour: unknown key"),
+    (("prefix: B", "prefix: b"), 13, "categories[1].prefix"),
+    (("secondary: [tax]", "secondary: [taxes]"), 15, "unknown category 'taxes'"),
+    (("number: 2,", "number: 1,"), 16, "duplicate window number 1"),
+    (("role_b: [2]", "role_b: [9]"), 18, "staff[0].role_b[0]: unknown window 9"),
+    (("zone: a}\n  - {code: tax", "zone: b}\n  - {code: tax"), 12, "unknown zone 'b'"),
+    (("end: 12:00", "end: 08:00"), 7, "before it starts"),
+    (("  id: mini\n", "  id: mini\n  id: other\n"), 4, "duplicate key 'id'"),
+    (("schema_version: 1", "schema_version: 2"), 1, "schema_version"),
+    (("    - {start: 13:30", "    - {start: 13:30, end: [}"), 8, "(yaml)"),
+])
+def test_errors_name_file_and_line(tmp_path: Path, edit: tuple[str, str], line: int,
+                                   fragment: str) -> None:
+    assert edit[0] in MINI
+    errors = errors_of(tmp_path, MINI.replace(edit[0], edit[1], 1))
+    located = [e for e in errors if e.startswith(f"{tmp_path / 'hall.yaml'}:{line}:")]
+    assert any(fragment in e for e in located), errors
+
+
+def test_a_category_nobody_serves_is_an_error(tmp_path: Path) -> None:
+    text = MINI.replace("primary: biz, secondary: [tax]", "primary: biz").replace(
+        "primary: tax}", "primary: biz}")
+    assert any("no window serves category 'tax'" in e for e in errors_of(tmp_path, text))
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    assert any("empty" in e for e in errors_of(tmp_path, ""))
+
+
+def test_cli_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "validate", str(DEMO_CONFIG.parent)]) == 0
+    assert "ok:" in capsys.readouterr().out
+    bad = write(tmp_path, MINI.replace("primary: tax}", "primary: tax, colour: red}"))
+    assert main(["config", "validate", str(bad)]) == 1
+    assert f"error: {bad}:16: windows[1].colour" in capsys.readouterr().out
+    assert main(["config", "validate", str(tmp_path / "missing.yaml")]) == 1
+
+
+FORBIDDEN = {"fastapi", "starlette", "sqlalchemy", "alembic", "paho", "kivy", "serial", "cv2",
+             "escpos", "uvicorn", "httpx", "hallserver.store", "hallserver.services",
+             "hallserver.api"}
+
+
+def test_domain_is_pure() -> None:
+    for path in (ROOT / "hallserver" / "domain").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert not any(name == f or name.startswith(f + ".") for f in FORBIDDEN), (
+                    f"{path.name} imports {name}")
