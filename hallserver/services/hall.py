@@ -50,7 +50,8 @@ class HallContext:
     estimator: ServiceTimeEstimator = field(
         default_factory=lambda: ServiceTimeEstimator(prior_minutes={})
     )
-    _derived: dict[int, tuple[HallCalendar, RoutingPolicy]] = field(default_factory=dict)
+    # Calendar and policy derived from the current layout object (held, so never stale).
+    _derived: tuple[HallConfig, HallCalendar, RoutingPolicy] | None = None
 
     @property
     def hall_id(self) -> str:
@@ -58,14 +59,14 @@ class HallContext:
         return self.layout.hall_id
 
     def _for(self, cfg: HallConfig) -> tuple[HallCalendar, RoutingPolicy]:
-        key = id(cfg)
-        if key not in self._derived:
-            self._derived.clear()  # the layout changed: derive afresh
+        derived = self._derived
+        if derived is None or derived[0] is not cfg:  # first use, or the layout changed
             zone = ZoneInfo(cfg.hall.timezone)
             calendar = HallCalendar(cfg.opening_hours, cfg.service_days, zone)
-            self._derived[key] = (calendar, self.policy_factory(cfg.routing))
+            derived = (cfg, calendar, self.policy_factory(cfg.routing))
             self.estimator.prior_minutes = category_priors(cfg)
-        return self._derived[key]
+            self._derived = derived
+        return derived[1], derived[2]
 
     def calendar(self, cfg: HallConfig) -> HallCalendar:
         """Service days and hours of the given layout."""
