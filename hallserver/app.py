@@ -97,7 +97,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         # Echo where and what, never the submitted values (they may hold personal data).
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": mask_personal(str(e.get("msg", ""))),
+            {"loc": [p if isinstance(p, int) else mask_personal(str(p)) for p in e.get("loc", ())],
+             "msg": mask_personal(str(e.get("msg", ""))),
              "type": e.get("type")}
             for e in exc.errors()
         ]

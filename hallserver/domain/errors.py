@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hallserver.domain.privacy import mask_personal
+
 
 class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -14,8 +16,10 @@ class DomainError(Exception):
         self.message_en = message_en
 
     def as_dict(self) -> dict[str, str]:
-        """A problem body safe to show: code, Chinese message, English message."""
-        return {"code": self.code, "message": self.message_zh, "message_en": self.message_en}
+        """A problem body safe to show: code and messages, personal data masked (a citizen
+        may type an ID-card or phone number into any field that ends up in a message)."""
+        return {"code": self.code, "message": mask_personal(self.message_zh),
+                "message_en": mask_personal(self.message_en)}
 
 
 class IllegalTransition(DomainError):

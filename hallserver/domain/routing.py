@@ -184,4 +184,8 @@ def people_ahead(ticket: Ticket, queue: Sequence[Ticket], now: datetime,
     """Tickets of the same queue that would be called before this one now."""
     own = call_order_key(ticket, now, cfg)
     return sum(1 for other in queue
-               if other.number != ticket.number and call_order_key(other, now, cfg) < own)
+               if not _same(other, ticket) and call_order_key(other, now, cfg) < own)
+
+
+def _same(a: Ticket, b: Ticket) -> bool:
+    return a is b or (a.id is not None and a.id == b.id)

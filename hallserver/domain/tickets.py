@@ -78,10 +78,11 @@ class Ticket:
         self.recalls = 0
 
     def recall(self, now: datetime) -> None:
-        """Call the same ticket again (重呼)."""
+        """Call the same ticket again (重呼); `called_at` keeps the first call (the audit
+        events keep every recall), so the measured wait is not inflated."""
         self._require("recall", TicketState.CALLED)
+        del now  # the time of a recall lives in its audit event
         self.recalls += 1
-        self.called_at = now
 
     def start(self, now: datetime) -> None:
         """The citizen arrived at the window: service starts."""

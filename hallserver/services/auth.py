@@ -111,12 +111,14 @@ class AuthService:
 
     def login(self, username: str, password: str) -> LoginResult:
         """Check the password and open a session."""
-        with self.db.write() as session:
+        # Verify in a read transaction: scrypt is slow and must not hold the hall's write lock.
+        with self.db.read() as session:
             user = session.scalar(select(UserRow).where(UserRow.username == username))
             # Hash something either way so timing does not reveal which usernames exist.
             ok = verify_password(password, user.password_hash if user else self._dummy_hash)
             if user is None or not user.active or not ok:
                 raise LoginFailed
+        with self.db.write() as session:
             token = secrets.token_urlsafe(32)
             now = self.clock()
             expires = now + timedelta(hours=SESSION_HOURS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -68,6 +68,10 @@ class HallContext:
             self._derived = derived
         return derived[1], derived[2]
 
+    def today(self, cfg: HallConfig) -> date:
+        """The current service day."""
+        return self.calendar(cfg).service_day(self.clock())
+
     def calendar(self, cfg: HallConfig) -> HallCalendar:
         """Service days and hours of the given layout."""
         return self._for(cfg)[0]
@@ -107,7 +111,7 @@ class HallContext:
         return forecast(category, people_ahead=people_ahead, open_windows=staffed,
                         all_windows=views,
                         waiting=waiting if waiting is not None else waiting_counts(
-                            session, self.hall_id),
+                            session, self.hall_id, self.today(cfg)),
                         estimator=self.estimator)
 
 

@@ -28,7 +28,7 @@ class QueueService:
             now = ctx.clock()
             day = ctx.calendar(cfg).service_day(now)
             codes = [c.code for c in cfg.categories]
-            waiting = group_by_category(waiting_rows(session, ctx.hall_id, codes))
+            waiting = group_by_category(waiting_rows(session, ctx.hall_id, day, codes))
             issued = issued_today(session, ctx.hall_id, day)
             states = all_window_states(session, ctx.hall_id)
             out = []
@@ -64,7 +64,8 @@ class QueueService:
             cfg = ctx.layout.current(session)
             code = find_category(cfg, category).code
             now = ctx.clock()
-            tickets = [ticket_of(r) for r in waiting_rows(session, ctx.hall_id, [code])]
+            day = ctx.today(cfg)
+            tickets = [ticket_of(r) for r in waiting_rows(session, ctx.hall_id, day, [code])]
             return [
                 QueueEntry(
                     position=i + 1, number=t.number, waited_min=round(t.wait_minutes(now), 1),

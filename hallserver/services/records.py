@@ -98,12 +98,15 @@ def all_window_states(session: Session, hall_id: str) -> dict[int, WindowStateRo
     return {r.number: r for r in rows}
 
 
-def waiting_rows(session: Session, hall_id: str, categories: Iterable[str]) -> list[TicketRow]:
-    """Waiting tickets of the given categories, oldest queue time first."""
+def waiting_rows(session: Session, hall_id: str, day: date,
+                 categories: Iterable[str]) -> list[TicketRow]:
+    """Today's waiting tickets of the given categories, oldest queue time first (tickets
+    of earlier service days never reach a queue)."""
     stmt = (
         select(TicketRow)
         .where(
             TicketRow.hall_id == hall_id,
+            TicketRow.service_day == day,
             TicketRow.state == TicketState.WAITING.value,
             TicketRow.category.in_(list(categories)),
         )
@@ -120,11 +123,12 @@ def group_by_category(rows: Iterable[TicketRow]) -> dict[str, list[TicketRow]]:
     return out
 
 
-def waiting_counts(session: Session, hall_id: str) -> dict[str, int]:
-    """Number of waiting tickets per category."""
+def waiting_counts(session: Session, hall_id: str, day: date) -> dict[str, int]:
+    """Number of today's waiting tickets per category."""
     stmt = (
         select(TicketRow.category, func.count())
-        .where(TicketRow.hall_id == hall_id, TicketRow.state == TicketState.WAITING.value)
+        .where(TicketRow.hall_id == hall_id, TicketRow.service_day == day,
+               TicketRow.state == TicketState.WAITING.value)
         .group_by(TicketRow.category)
     )
     return {str(c): int(n) for c, n in session.execute(stmt).all()}

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hallserver.config.models import Category, HallConfig, Item
-from hallserver.domain.errors import IdempotencyConflict, InvalidRequest, NotFound
+from hallserver.domain.errors import Conflict, IdempotencyConflict, InvalidRequest, NotFound
 from hallserver.domain.numbering import format_number, next_seq
 from hallserver.domain.routing import base_credit_terms, people_ahead
-from hallserver.domain.tickets import Ticket, TicketState
+from hallserver.domain.tickets import AT_WINDOW_STATES, Ticket, TicketState
 from hallserver.services.hall import HallContext, find_category, rounded_minutes
 from hallserver.services.records import (
     add_event,
@@ -77,9 +77,9 @@ class TicketService:
                 item_code=item.code if item else None,
                 expected_minutes=item.expected_minutes if item else None,
             )
-            waiting = waiting_counts(session, ctx.hall_id)
+            waiting = waiting_counts(session, ctx.hall_id, day)
             if base_credit_terms(ticket, now, cfg.routing):
-                queue = [ticket_of(r) for r in waiting_rows(session, ctx.hall_id,
+                queue = [ticket_of(r) for r in waiting_rows(session, ctx.hall_id, day,
                                                             [category.code])]
                 ahead = people_ahead(ticket, queue, now, cfg.routing)
             else:
@@ -130,6 +130,10 @@ class TicketService:
             before = ticket.state.value
             if action == "rejoin":
                 ticket.rejoin(now, timedelta(minutes=cfg.routing.no_show_grace_min))
+            elif ticket.state in AT_WINDOW_STATES:
+                # Once called, the window owns the ticket (it records the no-show).
+                raise Conflict("该号已叫号，请到窗口办理", "this ticket was called: please go to "
+                               f"window {ticket.window}")
             else:
                 ticket.cancel(now)
             store_ticket(row, ticket)
@@ -149,9 +153,9 @@ class TicketService:
         ticket = ticket_of(row)
         ahead: int | None = None
         wait: int | None = None
-        if ticket.state is TicketState.WAITING:
+        if ticket.state is TicketState.WAITING and ticket.service_day == self.ctx.today(cfg):
             queue = [ticket_of(r) for r in waiting_rows(session, self.ctx.hall_id,
-                                                        [ticket.category])]
+                                                        ticket.service_day, [ticket.category])]
             ahead = people_ahead(ticket, queue, now, cfg.routing)
             wait = rounded_minutes(self.ctx.forecast(session, cfg, ticket.category,
                                                      ahead).minutes)

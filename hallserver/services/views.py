@@ -30,8 +30,10 @@ class View(BaseModel):
 class IssueTicketRequest(Request):
     """Take a number: for a category (code or prefix letter) or for an item."""
 
-    category: str | None = Field(default=None, max_length=32, description="category code or letter")
-    item_code: str | None = Field(default=None, max_length=32, description="item (事项) code")
+    category: str | None = Field(default=None, min_length=1, max_length=32,
+                                 description="category code or letter")
+    item_code: str | None = Field(default=None, min_length=1, max_length=32,
+                                  description="item (事项) code")
     priority: bool = Field(default=False, description="绿色通道: elderly, disabled, pregnant")
 
 
@@ -51,7 +53,7 @@ class CompleteRequest(Request):
 class TransferRequest(Request):
     """Send the current ticket to another category and/or window (一票到底)."""
 
-    category: str | None = Field(default=None, max_length=32)
+    category: str | None = Field(default=None, min_length=1, max_length=32)
     window: int | None = Field(default=None, ge=1, le=999)
 
 

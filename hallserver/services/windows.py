@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hallserver.config.models import HallConfig, StaffRole, Window
@@ -41,22 +42,29 @@ from hallserver.store.models import TicketRow, WindowStateRow
 logger = logging.getLogger(__name__)
 
 MANAGERS = ("manager", "admin")
+AT_WINDOW_VALUES = frozenset(s.value for s in AT_WINDOW_STATES)
 
 
 class _Act:
     """One window action in progress: the loaded rows and their domain objects."""
 
     def __init__(self, session: Session, cfg: HallConfig, window_cfg: Window,
-                 row: WindowStateRow, state: WindowState, now: datetime) -> None:
+                 row: WindowStateRow, state: WindowState, now: datetime,
+                 service_day: date) -> None:
         self.session = session
         self.cfg = cfg
         self.window_cfg = window_cfg
         self.row = row
         self.state = state
         self.now = now
+        self.cfg_today = service_day
         self.ticket_row: TicketRow | None = (
             session.get(TicketRow, state.current_ticket) if state.current_ticket else None
         )
+        if self.ticket_row is not None and self.ticket_row.state not in AT_WINDOW_VALUES:
+            # The ticket left the window by another path (e.g. cancelled): free the window.
+            self.ticket_row = None
+            state.release(now)
 
     def current(self) -> tuple[TicketRow, Ticket]:
         if self.ticket_row is None:
@@ -112,17 +120,26 @@ class WindowService:
         return self._run(number, user, act, operator_only=False)
 
     def sign_out(self, number: int, user: Principal) -> WindowInfo:
-        """Leave the window; a called (not yet served) ticket goes back to its queue."""
+        """Leave the window. A called ticket goes back to its place; a ticket being served
+        blocks staff (finish it first) but a manager clearing the window returns it to its
+        queue with its issue time. Tickets transferred to this window are released."""
         def act(a: _Act) -> None:
             if a.ticket_row is not None:
                 row, ticket = a.current()
-                if ticket.state is TicketState.SERVING:
-                    raise Conflict("请先办结或转移正在办理的号票",
-                                     "complete or transfer the ticket being served first")
                 before = ticket.state
-                ticket.requeue()
+                if ticket.state is TicketState.SERVING:
+                    if user.role not in MANAGERS:
+                        raise Conflict("请先办结或转移正在办理的号票",
+                                       "complete or transfer the ticket being served first")
+                    ticket.transfer(ticket.category)
+                else:
+                    ticket.requeue()
                 a.save(row, ticket, "requeue", before, user.username, "window signed out")
                 a.state.release(a.now)
+            for reserved in a.session.scalars(select(TicketRow).where(
+                    TicketRow.hall_id == self.ctx.hall_id, TicketRow.target_window == number,
+                    TicketRow.state == TicketState.WAITING.value)):
+                reserved.target_window = None  # anyone serving the category may call it now
             a.state.sign_out()
         return self._run(number, user, act, managers_may=True)
 
@@ -148,7 +165,7 @@ class WindowService:
         def act(a: _Act) -> None:
             a.state.require_can_call()
             view = WindowView.of(a.window_cfg)
-            rows = waiting_rows(a.session, self.ctx.hall_id, view.skills)
+            rows = waiting_rows(a.session, self.ctx.hall_id, a.cfg_today, view.skills)
             by_id = {r.id: r for r in rows}
             queues = {c: [ticket_of(r) for r in rs] for c, rs in group_by_category(rows).items()}
             choice = self.ctx.policy(a.cfg).choose(view, queues, a.now)
@@ -245,7 +262,7 @@ class WindowService:
                 self._authorize(state, user, managers_may)
             elif user.role != "staff":
                 raise NotAllowed("只有窗口工作人员可以签到", "only staff sign in at windows")
-            act = _Act(session, cfg, window_cfg, row, state, now)
+            act = _Act(session, cfg, window_cfg, row, state, now, ctx.today(cfg))
             action(act)
             store_window(row, state, now)
             session.flush()

@@ -1,0 +1,110 @@
+"""Edge cases found in review: each once left a window stuck, a queue wrong or data exposed."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from support import FakeClock, login
+from test_flows import act, issue, sign_in
+
+ID_CARD = "110101199003071234"
+PHONE = "13812345678"
+
+
+def test_citizen_cannot_cancel_a_called_ticket_and_jam_the_window(client: TestClient) -> None:
+    t = issue(client, "A")
+    h = sign_in(client, "10001", 1)
+    act(client, 1, "call-next", h)
+    r = client.post(f"/api/tickets/public/{t['public_token']}/cancel")
+    assert r.status_code == 409
+    act(client, 1, "no-show", h)   # the window still owns it and moves on
+    waiting = issue(client, "A")
+    r = client.post(f"/api/tickets/public/{waiting['public_token']}/cancel")
+    assert r.json()["state"] == "cancelled"
+    assert act(client, 1, "call-next", h)["called"] is None
+
+
+def test_a_window_whose_ticket_left_by_another_path_is_freed(client: TestClient) -> None:
+    issue(client, "A")
+    h = sign_in(client, "10001", 1)
+    act(client, 1, "call-next", h)
+    services = client.app.state.services  # type: ignore[attr-defined]
+    # simulate a ticket closed behind the window's back (e.g. an operator fixing data)
+    from sqlalchemy import update  # noqa: PLC0415
+
+    from hallserver.store.models import TicketRow  # noqa: PLC0415
+    with services.ctx.db.write() as s:
+        s.execute(update(TicketRow).values(state="cancelled"))
+    issue(client, "A")
+    assert act(client, 1, "call-next", h)["called"]["number"] == "A002"
+
+
+def test_yesterdays_tickets_do_not_reach_todays_queue(client: TestClient,
+                                                      clock: FakeClock) -> None:
+    issue(client, "A")
+    clock.advance(days=1)
+    today = issue(client, "A")
+    assert today["number"] == "A001"
+    assert today["people_ahead"] == 0
+    assert [e["number"] for e in client.get("/api/queues/A").json()] == ["A001"]
+    h = sign_in(client, "10001", 1)
+    called = act(client, 1, "call-next", h)["called"]
+    assert called["waited_min"] < 1  # today's A001, not yesterday's
+
+
+def test_reservation_is_released_when_its_window_signs_out(client: TestClient) -> None:
+    issue(client, "A")
+    h1 = sign_in(client, "10001", 1)
+    act(client, 1, "call-next", h1)
+    act(client, 1, "transfer", h1, {"window": 2})
+    h2 = sign_in(client, "10002", 2)
+    act(client, 2, "sign-out", h2)
+    assert act(client, 1, "call-next", h1)["called"]["number"] == "A001"
+
+
+def test_empty_transfer_category_is_a_422_not_a_500(client: TestClient) -> None:
+    issue(client, "A")
+    h = sign_in(client, "10001", 1)
+    act(client, 1, "call-next", h)
+    act(client, 1, "transfer", h, {"category": ""}, expect=422)
+    act(client, 1, "transfer", h, {"category": "   "}, expect=422)
+    assert client.post("/api/tickets", json={"category": ""}).status_code == 422
+
+
+def test_error_bodies_mask_personal_data_typed_into_any_field(client: TestClient) -> None:
+    responses = [
+        client.post("/api/tickets", json={"item_code": ID_CARD}),
+        client.post("/api/tickets", json={"category": PHONE}),
+        client.get(f"/api/queues/{ID_CARD}"),
+        client.get(f"/api/layout/items/{ID_CARD}"),
+        client.post("/api/tickets", json={"category": "A", PHONE: 1}),
+    ]
+    assert [r.status_code for r in responses] == [404, 404, 404, 404, 422]
+    for r in responses:
+        assert ID_CARD not in r.text
+        assert PHONE not in r.text
+    assert "110101********1234" in responses[0].text
+
+
+def test_manager_can_clear_a_window_left_serving(client: TestClient, clock: FakeClock) -> None:
+    t = issue(client, "A")
+    h = sign_in(client, "10001", 1)
+    act(client, 1, "call-next", h)
+    act(client, 1, "start", h)
+    act(client, 1, "sign-out", h, expect=409)
+    clock.advance(minutes=5)
+    assert act(client, 1, "sign-out", login(client, "manager"))["status"] == "closed"
+    entries = client.get("/api/queues/A").json()
+    assert [e["number"] for e in entries] == [t["number"]]
+    assert entries[0]["waited_min"] >= 5  # back with its original issue time
+
+
+def test_recall_does_not_inflate_the_measured_wait(client: TestClient,
+                                                   clock: FakeClock) -> None:
+    issue(client, "A")
+    clock.advance(minutes=3)
+    h = sign_in(client, "10001", 1)
+    waited = act(client, 1, "call-next", h)["called"]["waited_min"]
+    clock.advance(minutes=4)
+    again = act(client, 1, "recall", h)["current"]
+    assert again["recalls"] == 1
+    assert again["waited_min"] == waited
