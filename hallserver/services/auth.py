@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from hallserver.config.models import HallConfig
 from hallserver.domain.errors import DomainError
+from hallserver.domain.privacy import mask_personal
 from hallserver.services.views import LoginResult, Principal
 from hallserver.store.db import Database
 from hallserver.store.models import AuthSessionRow, UserRow
@@ -126,7 +127,7 @@ class AuthService:
                                        created_at=now, expires_at=expires))
             principal = Principal(username=user.username, display_name=user.display_name,
                                   role=Role(user.role).value)
-        logger.info("login: %s (%s)", username, principal.role)
+        logger.info("login: %s (%s)", mask_personal(username), principal.role)
         return LoginResult(token=token, expires_at=expires, user=principal)
 
     def logout(self, token: str) -> None:
