@@ -66,4 +66,3 @@ def require_roles(*roles: str) -> Callable[[Principal], Principal]:
 
 StaffUser = Annotated[Principal, Depends(require_roles("staff", "manager", "admin"))]
 ManagerUser = Annotated[Principal, Depends(require_roles("manager", "admin"))]
-AdminUser = Annotated[Principal, Depends(require_roles("admin"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -98,7 +98,7 @@ class HallContext:
                 for serving_at, finished_at in reversed(rows):
                     assert serving_at is not None
                     assert finished_at is not None
-                    self.estimator.observe(c.code, _minutes(finished_at - serving_at))
+                    self.estimator.observe(c.code, minutes_between(serving_at, finished_at))
         logger.info("estimates warmed up for hall %s", self.hall_id)
 
     def forecast(self, session: Session, cfg: HallConfig, category: str, people_ahead: int,
@@ -123,13 +123,9 @@ def find_category(cfg: HallConfig, code: str) -> Category:
         raise NotFound(f"没有业务类别 {code}", f"no category {code!r}") from None
 
 
-def _minutes(delta: timedelta) -> float:
-    return delta.total_seconds() / 60.0
-
-
 def minutes_between(start: datetime, end: datetime) -> float:
     """Minutes from start to end."""
-    return _minutes(end - start)
+    return (end - start).total_seconds() / 60.0
 
 
 def rounded_minutes(value: float) -> int | None:

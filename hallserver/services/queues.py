@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from hallserver.domain.routing import call_order
-from hallserver.services.hall import HallContext, find_category, rounded_minutes
+from hallserver.services.hall import (
+    HallContext,
+    find_category,
+    minutes_between,
+    rounded_minutes,
+)
 from hallserver.services.records import (
     all_window_states,
     group_by_category,
@@ -34,8 +39,7 @@ class QueueService:
             out = []
             for c in cfg.categories:
                 rows = waiting.get(c.code, [])
-                longest = max(((now - r.queued_at).total_seconds() / 60 for r in rows),
-                              default=0.0)
+                longest = max((minutes_between(r.queued_at, now) for r in rows), default=0.0)
                 fc = ctx.forecast(session, cfg, c.code, len(rows))
                 open_windows = [
                     w.number for w in cfg.windows_serving(c.code)

@@ -49,15 +49,13 @@ class _Act:
     """One window action in progress: the loaded rows and their domain objects."""
 
     def __init__(self, session: Session, cfg: HallConfig, window_cfg: Window,
-                 row: WindowStateRow, state: WindowState, now: datetime,
-                 service_day: date) -> None:
+                 state: WindowState, now: datetime, today: date) -> None:
         self.session = session
         self.cfg = cfg
         self.window_cfg = window_cfg
-        self.row = row
         self.state = state
         self.now = now
-        self.cfg_today = service_day
+        self.today = today
         self.ticket_row: TicketRow | None = (
             session.get(TicketRow, state.current_ticket) if state.current_ticket else None
         )
@@ -165,7 +163,7 @@ class WindowService:
         def act(a: _Act) -> None:
             a.state.require_can_call()
             view = WindowView.of(a.window_cfg)
-            rows = waiting_rows(a.session, self.ctx.hall_id, a.cfg_today, view.skills)
+            rows = waiting_rows(a.session, self.ctx.hall_id, a.today, view.skills)
             by_id = {r.id: r for r in rows}
             queues = {c: [ticket_of(r) for r in rs] for c, rs in group_by_category(rows).items()}
             choice = self.ctx.policy(a.cfg).choose(view, queues, a.now)
@@ -262,7 +260,7 @@ class WindowService:
                 self._authorize(state, user, managers_may)
             elif user.role != "staff":
                 raise NotAllowed("只有窗口工作人员可以签到", "only staff sign in at windows")
-            act = _Act(session, cfg, window_cfg, row, state, now, ctx.today(cfg))
+            act = _Act(session, cfg, window_cfg, state, now, ctx.today(cfg))
             action(act)
             store_window(row, state, now)
             session.flush()
