@@ -1,0 +1,1 @@
+"""The device protocol: topics, message models and which message goes where."""
