@@ -103,7 +103,7 @@ class TicketIssued(Message):
     item: Code | None = None
     priority: bool = False
     people_ahead: int = Field(ge=0)
-    predicted_wait_min: int = Field(ge=0)
+    predicted_wait_min: int | None = Field(ge=0, description="None: no window serves it today")
     zone: Text
     windows: list[int] = Field(description="window numbers that serve this category")
     status_path: ShortText = Field(description="path of the phone status page, e.g. /t/<token>")

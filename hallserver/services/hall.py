@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -29,6 +31,21 @@ PolicyFactory = Callable[[RoutingConfig], RoutingPolicy]
 ESTIMATOR_HISTORY = 50  # finished services per category replayed into the estimator at start
 
 
+@dataclass(frozen=True, slots=True)
+class HallChange:
+    """Something committed that displays may need to show (delivered after the commit)."""
+
+    kind: Literal["ticket", "window", "call", "complete"]
+    window: int | None = None
+    number: str | None = None
+    category: str | None = None
+    ticket_id: int | None = None
+    recall: bool = False
+
+
+Listener = Callable[[HallChange], None]
+
+
 def category_priors(cfg: HallConfig) -> dict[str, float]:
     """Mean expected service minutes of each category's items (10 when it has none)."""
     priors = {}
@@ -50,6 +67,7 @@ class HallContext:
     estimator: ServiceTimeEstimator = field(
         default_factory=lambda: ServiceTimeEstimator(prior_minutes={})
     )
+    listeners: list[Listener] = field(default_factory=list)
     # Calendar and policy derived from the current layout object (held, so never stale).
     _derived: tuple[HallConfig, HallCalendar, RoutingPolicy] | None = None
 
@@ -67,6 +85,11 @@ class HallContext:
             self.estimator.prior_minutes = category_priors(cfg)
             self._derived = derived
         return derived[1], derived[2]
+
+    def changed(self, change: HallChange) -> None:
+        """Tell listeners (display sync, live pages) about a change once it is committed."""
+        for listener in self.listeners:
+            self.db.after_commit(partial(listener, change))
 
     def today(self, cfg: HallConfig) -> date:
         """The current service day."""

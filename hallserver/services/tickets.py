@@ -15,7 +15,7 @@ from hallserver.domain.errors import Conflict, IdempotencyConflict, InvalidReque
 from hallserver.domain.numbering import format_number, next_seq
 from hallserver.domain.routing import base_credit_terms, people_ahead
 from hallserver.domain.tickets import AT_WINDOW_STATES, Ticket, TicketState
-from hallserver.services.hall import HallContext, find_category, rounded_minutes
+from hallserver.services.hall import HallChange, HallContext, find_category, rounded_minutes
 from hallserver.services.records import (
     add_event,
     store_ticket,
@@ -103,6 +103,7 @@ class TicketService:
                                               request_hash=body_hash, ticket_id=row.id,
                                               created_at=now))
             issued = self._issued(cfg, row, replayed=False)
+            ctx.changed(HallChange("ticket", category=category.code, number=row.number))
         logger.info("issued %s (%s) via %s, %d ahead", issued.number, category.code, channel,
                     ahead)
         return issued
@@ -138,6 +139,7 @@ class TicketService:
                 ticket.cancel(now)
             store_ticket(row, ticket)
             add_event(session, row, action=action, from_state=before, at=now, actor="citizen")
+            self.ctx.changed(HallChange("ticket", category=row.category, number=row.number))
             session.flush()
             return self._status(session, cfg, row)
 

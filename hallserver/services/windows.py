@@ -16,7 +16,7 @@ from hallserver.domain.privacy import mask_personal
 from hallserver.domain.routing import WindowView
 from hallserver.domain.tickets import AT_WINDOW_STATES, Ticket, TicketState
 from hallserver.domain.windows import WindowState
-from hallserver.services.hall import HallContext, find_category, minutes_between
+from hallserver.services.hall import HallChange, HallContext, find_category, minutes_between
 from hallserver.services.records import (
     add_event,
     all_window_states,
@@ -178,6 +178,8 @@ class WindowService:
             a.state.take(row.id)
             a.ticket_row = row
             found.append((row, choice.reason))
+            self.ctx.changed(HallChange("call", window=number, number=row.number,
+                                        category=row.category, ticket_id=row.id))
 
         info = self._run(number, user, act)
         if not found:
@@ -194,6 +196,8 @@ class WindowService:
             row, ticket = a.current()
             ticket.recall(a.now)
             a.save(row, ticket, "recall", TicketState.CALLED, user.username)
+            self.ctx.changed(HallChange("call", window=number, number=row.number,
+                                        category=row.category, ticket_id=row.id, recall=True))
         return self._run(number, user, act)
 
     def start(self, number: int, user: Principal) -> WindowInfo:
@@ -216,6 +220,8 @@ class WindowService:
             a.save(row, ticket, "complete", TicketState.SERVING, user.username,
                    req.outcome.value)
             a.state.release(a.now)
+            self.ctx.changed(HallChange("complete", window=number, number=row.number,
+                                        category=row.category, ticket_id=row.id))
             assert ticket.serving_at is not None
             served.append((ticket.category, minutes_between(ticket.serving_at, a.now)))
 
@@ -263,6 +269,7 @@ class WindowService:
             act = _Act(session, cfg, window_cfg, state, now, ctx.today(cfg))
             action(act)
             store_window(row, state, now)
+            ctx.changed(HallChange("window", window=number))
             session.flush()
             return self._info(session, cfg, window_cfg, row)
 

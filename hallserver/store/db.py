@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -76,16 +76,44 @@ class Database:
         self._reads = sessionmaker(reader, expire_on_commit=False)
         digest = hashlib.sha256(f"onewindow:{hall_id}".encode()).digest()
         self._lock_key = int.from_bytes(digest[:8], "big", signed=True)
+        self._local = threading.local()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A serialised write transaction; commits on success, rolls back on error."""
+        """A serialised write transaction; commits on success, rolls back on error.
+
+        Nested calls on the same thread join the outer transaction, so an adapter can commit
+        a message's id together with the effect of the use case it runs (one commit)."""
+        outer: Session | None = getattr(self._local, "session", None)
+        if outer is not None:
+            yield outer
+            return
         # In-process writers queue on a mutex: SQLite's busy handler would otherwise make
         # them sleep and retry, which turns lock contention into long latency tails.
-        with self._write_lock, self._writes() as session, session.begin():
-            if not self.is_sqlite:
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._lock_key})
-            yield session
+        pending: list[Callable[[], None]] = []
+        with self._write_lock, self._writes() as session:
+            self._local.session, self._local.pending = session, pending
+            try:
+                with session.begin():
+                    if not self.is_sqlite:
+                        session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                                        {"k": self._lock_key})
+                    yield session
+            finally:
+                self._local.session = self._local.pending = None
+        for callback in pending:
+            try:
+                callback()
+            except Exception:
+                logger.exception("after-commit callback failed")
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the current write transaction commits (now if none is open)."""
+        pending: list[Callable[[], None]] | None = getattr(self._local, "pending", None)
+        if pending is None:
+            callback()
+        else:
+            pending.append(callback)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

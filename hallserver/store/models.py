@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -184,3 +185,58 @@ class WindowStateRow(Base):
     current_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     idle_since: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class DeviceRow(Base):
+    """A configured device and what the bus last told about it (the device registry)."""
+
+    __tablename__ = "devices"
+
+    hall_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    device_type: Mapped[str] = mapped_column(String(16))
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    epoch: Mapped[int] = mapped_column(BigInteger, default=0)
+    status_at: Mapped[datetime | None]
+    last_seen: Mapped[datetime | None]
+    config_version: Mapped[int | None] = mapped_column(Integer)
+    software: Mapped[str | None] = mapped_column(String(200))
+    paper: Mapped[str | None] = mapped_column(String(16))
+    cover_open: Mapped[bool | None] = mapped_column(Boolean)
+    printer_online: Mapped[bool | None] = mapped_column(Boolean)
+    printer_at: Mapped[datetime | None]
+    last_print_ok: Mapped[bool | None] = mapped_column(Boolean)
+    last_print_error: Mapped[str | None] = mapped_column(String(16))
+
+
+class InboxRow(Base):
+    """A device message whose effect is committed: its id is stored with the effect, so a
+    redelivered copy finds it here and only gets the stored reply again."""
+
+    __tablename__ = "inbox"
+
+    hall_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    msg_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    reply: Mapped[str | None] = mapped_column(Text)
+
+
+class HelperRequestRow(Base):
+    """A citizen pressed 帮办 on a device: hall staff should come."""
+
+    __tablename__ = "helper_requests"
+    __table_args__ = (UniqueConstraint("hall_id", "device_id", "request_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32), index=True)
+    device_id: Mapped[str] = mapped_column(String(32))
+    device_type: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""The one MQTT client every device app uses, with its persistent outbox."""
