@@ -11,7 +11,8 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from hallserver.api.routers import auth, health, layout, queues, tickets, windows
+from hallserver.api.routers import auth, devices, health, layout, queues, tickets, windows
+from hallserver.bus.wiring import BusRuntime, load_hall_devices
 from hallserver.config.loader import load_hall
 from hallserver.domain.errors import (
     Conflict,
@@ -26,6 +27,7 @@ from hallserver.domain.errors import (
 from hallserver.domain.privacy import mask_personal
 from hallserver.services import Services
 from hallserver.services.auth import LoginFailed
+from hallserver.services.devices import DeviceInfo
 from hallserver.services.hall import Clock, HallContext
 from hallserver.services.layout import LayoutService
 from hallserver.settings import Settings
@@ -50,7 +52,8 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
+def build_services(settings: Settings, clock: Clock = utc_now,
+                   devices: list[DeviceInfo] | None = None) -> Services:
     """Open the database (migrating it), load the layout, warm up estimates."""
     hall_id = load_hall(settings.config).hall.id
     db = Database(settings.database_url, hall_id)
@@ -59,18 +62,26 @@ def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
     layout.seed_if_empty(settings.config)
     ctx = HallContext(db=db, layout=layout, clock=clock, enforce_hours=settings.enforce_hours)
     ctx.warm_up()
-    return Services.build(ctx)
+    return Services.build(ctx, devices)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     """The FastAPI app of one hall server."""
     settings = settings or Settings()
-    services = build_services(settings, clock)
+    hall_devices = load_hall_devices(settings, load_hall(settings.config)) if settings.bus else None
+    services = build_services(settings, clock, hall_devices.infos if hall_devices else None)
+    runtime = BusRuntime(services, settings, hall_devices) if hall_devices else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        services.ctx.db.close()
+        if runtime is not None:
+            runtime.start()
+        try:
+            yield
+        finally:
+            if runtime is not None:
+                runtime.stop()
+            services.ctx.db.close()
 
     app = FastAPI(
         title="OneWindow hall server (一窗通)",
@@ -80,8 +91,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     )
     app.state.settings = settings
     app.state.services = services
+    app.state.bus = runtime
     for router in (health.router, auth.router, tickets.router, queues.router,
-                   windows.router, layout.router):
+                   windows.router, layout.router, devices.router):
         app.include_router(router)
     _install_error_handlers(app)
     return app

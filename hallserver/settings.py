@@ -23,3 +23,15 @@ class Settings(BaseSettings):
     enforce_hours: bool = Field(default=True,
                                 description="refuse tickets outside opening hours and days")
     cookie_secure: bool = Field(default=False, description="mark the session cookie Secure")
+    bus: bool = Field(default=True, description="run the MQTT device bus (off: HTTP API only)")
+    mqtt_url: str | None = Field(
+        default=None, description="external broker, mqtt://host:port; unset: start the "
+        "embedded broker on 127.0.0.1")
+    mqtt_port: int = Field(default=1883, ge=0, le=65535,
+                           description="port of the embedded broker (0: any free port)")
+    devices_dir: Path | None = Field(
+        default=None, description="device configs (default: devices/ beside the hall.yaml)")
+    secrets: Path | None = Field(
+        default=None, description="secrets file (default: secrets.yaml beside the hall.yaml); "
+        "ONEWINDOW_SECRET_* variables take precedence")
+    simulate: bool = Field(default=False, description="run simulated devices (the demo)")

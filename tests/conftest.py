@@ -73,7 +73,8 @@ def make_services(clock: FakeClock) -> Iterator[ServicesFactory]:
 @pytest.fixture
 def client(sqlite_url: str, clock: FakeClock) -> Iterator[TestClient]:
     """The app on SQLite with users seeded; the clock is on a Monday morning."""
-    app = create_app(Settings(config=DEMO_CONFIG, database_url=sqlite_url), clock=clock)
+    app = create_app(Settings(config=DEMO_CONFIG, database_url=sqlite_url, bus=False),
+                     clock=clock)
     seed_users(app.state.services)
     with TestClient(app) as c:
         yield c

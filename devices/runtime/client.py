@@ -103,6 +103,7 @@ class DeviceClient:
         self.dropped: Counter[str] = Counter()
         self.states: dict[str, m.Message] = {}
         self._stop = threading.Event()
+        self._closing = threading.Event()
         self._replies: dict[str, tuple[threading.Event, list[m.Message]]] = {}
         self._replies_lock = threading.Lock()
         self._apps: queue.Queue[tuple[Topic, m.Message] | None] = queue.Queue()
@@ -125,6 +126,7 @@ class DeviceClient:
     def start(self) -> None:
         """Start connecting (in the background, forever) and pumping the outbox."""
         self._stop.clear()
+        self._closing.clear()
         for name, target in (("net", self._run_network), ("apps", self._run_apps),
                              ("outbox", self._run_pump)):
             t = threading.Thread(target=target, name=f"{self.identity.id}-{name}", daemon=True)
@@ -133,6 +135,7 @@ class DeviceClient:
 
     def stop(self, *, timeout: float = 3.0) -> None:
         """Shut down: say offline (retained), disconnect, stop the threads."""
+        self._closing.set()
         if self.connected.is_set():
             info = self.client.publish(str(self._status_topic), encode(self._status("offline")),
                                        qos=1, retain=True)
@@ -230,7 +233,7 @@ class DeviceClient:
             rc = MQTTErrorCode.MQTT_ERR_SUCCESS
             while not self._stop.is_set() and rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
                 rc = self.client.loop(timeout=0.2)
-            if self._stop.is_set():
+            if self._stop.is_set() or self._closing.is_set():
                 # stop() sent DISCONNECT: let the loop flush it.
                 for _ in range(5):
                     if self.client.loop(timeout=0.05) != MQTTErrorCode.MQTT_ERR_SUCCESS:

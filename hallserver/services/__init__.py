@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hallserver.services.auth import AuthService
+from hallserver.services.devices import DeviceInfo, DeviceRegistry
 from hallserver.services.hall import HallContext
 from hallserver.services.layout import LayoutService
 from hallserver.services.queues import QueueService
@@ -22,11 +23,15 @@ class Services:
     tickets: TicketService
     windows: WindowService
     queues: QueueService
+    devices: DeviceRegistry
 
     @classmethod
-    def build(cls, ctx: HallContext) -> Services:
-        """Wire the services around a hall context."""
+    def build(cls, ctx: HallContext, devices: list[DeviceInfo] | None = None) -> Services:
+        """Wire the services around a hall context and its configured devices."""
+        registry = DeviceRegistry(ctx.db, ctx.hall_id, ctx.clock, devices or [])
+        registry.sync_known()
         return cls(
             ctx=ctx, layout=ctx.layout, auth=AuthService(ctx.db, ctx.clock),
             tickets=TicketService(ctx), windows=WindowService(ctx), queues=QueueService(ctx),
+            devices=registry,
         )

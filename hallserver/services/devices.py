@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -109,7 +110,7 @@ class DeviceRegistry:
         self.known = {d.id: d for d in devices}
         self._last_seen: dict[str, datetime] = {}
         self._seen_lock = threading.Lock()
-        self.link_up = False
+        self.link: Callable[[], bool] = lambda: False  # the bus sets this: is it connected?
 
     def sync_known(self) -> None:
         """Create registry rows for configured devices that have none."""
@@ -180,10 +181,11 @@ class DeviceRegistry:
         for d in sorted(self.known.values(), key=lambda d: (d.type.value, d.window or 0, d.id)):
             row = rows.get(d.id) or DeviceRow(device_id=d.id, device_type=d.type.value,
                                               online=False, epoch=0)
-            health, problems = _health(row, self.link_up)
+            link_up = self.link()
+            health, problems = _health(row, link_up)
             out.append(DeviceHealth(
                 id=d.id, type=d.type, window=d.window, zone=d.zone,
-                online=row.online if self.link_up else None, epoch=row.epoch or 0,
+                online=row.online if link_up else None, epoch=row.epoch or 0,
                 status_at=row.status_at, last_seen=seen.get(d.id, row.status_at),
                 config_version=row.config_version, software=row.software,
                 paper=PaperState(row.paper) if row.paper else None, cover_open=row.cover_open,

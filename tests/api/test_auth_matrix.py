@@ -49,6 +49,11 @@ MATRIX: list[tuple[str, str, dict[str, object] | None, dict[str, object]]] = [
     ("POST", "/api/windows/{number}/pause", {"reason": "meeting"}, OPERATOR_OR_MANAGER),
     ("POST", "/api/windows/{number}/away", None, OPERATOR),
     ("POST", "/api/windows/{number}/resume", None, OPERATOR_OR_MANAGER),
+    ("GET", "/api/devices", None, MANAGERS),
+    ("GET", "/api/devices/{device_id}", None, MANAGERS),
+    ("GET", "/api/bus", None, MANAGERS),
+    ("GET", "/api/helper-requests", None, {**LOGGED_IN}),
+    ("POST", "/api/helper-requests/{request_id}/answer", None, {**LOGGED_IN}),
 ]
 USERNAMES = {"staff_here": "10001", "staff_other": "10002", "manager": "manager",
              "admin": "admin"}
@@ -58,7 +63,7 @@ DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory):
     url = f"sqlite:///{tmp_path_factory.mktemp('matrix')}/hall.db"
-    app = create_app(Settings(config=DEMO_CONFIG, database_url=url), clock=FakeClock(
+    app = create_app(Settings(config=DEMO_CONFIG, database_url=url, bus=False), clock=FakeClock(
         MONDAY_MORNING))
     seed_users(app.state.services)
     with TestClient(app) as client:
@@ -89,7 +94,8 @@ def test_auth_matrix(env, method, path, body, role, expected) -> None:
     client.cookies.clear()
     # The operator is signed in at window 1 before every case (a manager may sign them out).
     client.post("/api/windows/1/sign-in", json={"role": "A"}, headers=headers["staff_here"])
-    url = path.format(token=token, category="A", code="QY-001", number=1)
+    url = path.format(token=token, category="A", code="QY-001", number=1,
+                      device_id="kiosk-a1", request_id=1)
     used = headers[role]
     if path == "/api/auth/logout" and role != "anonymous":
         used = login(client, USERNAMES[role])  # a disposable session: logout revokes it

@@ -93,6 +93,7 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
             HALL_CONFIG=str(DEMO_CONFIG),
             HALL_DATABASE_URL=f"sqlite:///{db_path}",
             HALL_ENFORCE_HOURS="false",
+            HALL_BUS="false",
         )
         with stderr_path.open("wb") as err:
             proc = subprocess.Popen(
