@@ -1,4 +1,4 @@
-"""`hallserver` command line: demo, serve, init-db, config validate, bench."""
+"""`hallserver` command line: demo, serve, init-db, config validate, devices, bench."""
 
 from __future__ import annotations
 
@@ -9,12 +9,18 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from hallserver.settings import DEFAULT_CONFIG, Settings
+
+if TYPE_CHECKING:
+    from devices.config.provision import HallOutline
+    from hallserver.config.models import HallConfig
 
 logger = logging.getLogger(__name__)
 
 DEMO_DB = Path("var/demo.db")
+SCHEMA_DIR = Path("firmware_configs/schema")
 DEMO_PASSWORD = "demo1234"  # noqa: S105 (demo accounts only; printed on start)
 
 
@@ -27,7 +33,7 @@ def _setup_logging(verbose: bool = False) -> None:
 
 
 def cmd_config_validate(args: argparse.Namespace) -> int:
-    """Validate hall layout files; print every issue with file and line."""
+    """Validate hall layout files and the device files next to them; print every issue."""
     from hallserver.config.loader import ConfigError, load_hall  # noqa: PLC0415
 
     failed = False
@@ -35,22 +41,137 @@ def cmd_config_validate(args: argparse.Namespace) -> int:
         target = Path(path)
         if target.is_dir():
             target = target / "hall.yaml"
+        cfg = None
         try:
             cfg = load_hall(target)
         except ConfigError as exc:
             failed = True
             for issue in exc.issues:
                 print(f"error: {issue}")
-            continue
         except OSError as exc:
             failed = True
             print(f"error: {target}: {exc.strerror}")
             continue
-        for warning in cfg.roster_warnings():
-            print(f"warning: {target}: {warning}")
-        print(f"ok: {target}: hall {cfg.hall.id}, {len(cfg.categories)} categories, "
-              f"{len(cfg.items)} items, {len(cfg.windows)} windows, {len(cfg.staff)} staff")
+        if cfg is not None:
+            for warning in cfg.roster_warnings():
+                print(f"warning: {target}: {warning}")
+            print(f"ok: {target}: hall {cfg.hall.id}, {len(cfg.categories)} categories, "
+                  f"{len(cfg.items)} items, {len(cfg.windows)} windows, {len(cfg.staff)} staff")
+        if (target.parent / "devices").is_dir():
+            failed = _validate_devices(target.parent, cfg, args.secrets) or failed
     return 1 if failed else 0
+
+
+def _hall_checks(cfg: HallConfig | None) -> dict[str, Any]:
+    """What the device loader checks references against (nothing if the layout is broken)."""
+    if cfg is None:
+        return {}
+    return {"windows": {w.number for w in cfg.windows}, "zones": {z.id for z in cfg.zones},
+            "hall_id": cfg.hall.id, "categories": {c.code for c in cfg.categories}}
+
+
+def _validate_devices(hall_dir: Path, cfg: HallConfig | None, secrets_file: Path | None) -> bool:
+    """Validate `<hall_dir>/devices`; True if anything failed."""
+    from devices.config import SecretSource, load_devices  # noqa: PLC0415
+    from hallserver.config.loader import ConfigError  # noqa: PLC0415
+
+    devices_dir = hall_dir / "devices"
+    if secrets_file is not None and not secrets_file.is_file():
+        print(f"error: {secrets_file}: secrets file not found")
+        return True
+    source = SecretSource(secrets_file) if secrets_file else SecretSource.for_hall(hall_dir)
+    if not source.has_any():
+        # A checkout has no secrets (they are never committed): check everything else.
+        print(f"warning: {devices_dir}: secrets not checked: no {source.file} and no "
+              f"ONEWINDOW_SECRET_* variables; run `hallserver devices provision {hall_dir}` "
+              "or set ONEWINDOW_SECRET_<NAME>")
+        source = SecretSource.unchecked()
+    try:
+        devices = load_devices(devices_dir, source, **_hall_checks(cfg))
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(f"error: {issue}")
+        if source.unresolved:
+            option = f" --secrets {secrets_file}" if secrets_file else ""
+            print(f"hint: missing secrets: {len(source.unresolved)}; "
+                  f"`hallserver devices secrets {hall_dir}{option}` adds random ones to "
+                  f"{source.file} (provision does it for a new hall), or set "
+                  "ONEWINDOW_SECRET_<NAME>")
+        return True
+    print(f"ok: {devices_dir}: {devices.summary()}")
+    return False
+
+
+def hall_outline(cfg: HallConfig) -> HallOutline:
+    """The parts of a hall layout device provisioning needs."""
+    from devices.config.provision import HallOutline, WindowOutline, ZoneOutline  # noqa: PLC0415
+
+    return HallOutline(
+        hall_id=cfg.hall.id,
+        zones=tuple(ZoneOutline(z.id, z.name.zh, z.name.en) for z in cfg.zones),
+        windows=tuple(WindowOutline(w.number, w.zone, w.name.zh, w.name.en)
+                      for w in sorted(cfg.windows, key=lambda w: w.number)),
+    )
+
+
+def cmd_devices_provision(args: argparse.Namespace) -> int:
+    """Write device files for a hall layout and random broker passwords for them."""
+    from devices.config import SecretSource, load_devices  # noqa: PLC0415
+    from devices.config.provision import provision  # noqa: PLC0415
+    from hallserver.config.loader import ConfigError, load_hall  # noqa: PLC0415
+
+    hall_dir = Path(args.hall_dir)
+    outdir = args.out or hall_dir / "devices"
+    secrets_file = args.secrets or hall_dir / "secrets.yaml"
+    try:
+        cfg = load_hall(hall_dir / "hall.yaml")
+        result = provision(hall_outline(cfg), outdir, secrets_file, force=args.force)
+        print(f"wrote {len(result.written)} device files to {outdir}")
+        print(f"secrets: {len(result.secrets_added)} added to {secrets_file} (mode 0600), "
+              "existing entries kept")
+        devices = load_devices(outdir, SecretSource(secrets_file), **_hall_checks(cfg))
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(f"error: {issue}")
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"ok: {outdir}: {devices.summary()}")
+    return 0
+
+
+def cmd_devices_secrets(args: argparse.Namespace) -> int:
+    """Add a random broker password for every secret the device files need (keeps others)."""
+    from devices.config import SERVER_SECRET, required_secrets  # noqa: PLC0415
+    from devices.config.provision import ensure_secrets  # noqa: PLC0415
+    from hallserver.config.loader import ConfigError  # noqa: PLC0415
+
+    hall_dir = Path(args.hall_dir)
+    devices_dir = args.devices or hall_dir / "devices"
+    secrets_file = args.secrets or hall_dir / "secrets.yaml"
+    try:
+        names = required_secrets(sorted(devices_dir.glob("*.yaml")))
+        added = ensure_secrets([*names, SERVER_SECRET], secrets_file)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(f"error: {issue}")
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"secrets: {len(added)} added to {secrets_file} (mode 0600), "
+          f"{len(names) + 1 - len(added)} kept")
+    return 0
+
+
+def cmd_devices_schema(args: argparse.Namespace) -> int:
+    """Export the JSON Schema of device files."""
+    from devices.config.schema import export_schemas  # noqa: PLC0415
+
+    for path in export_schemas(args.out):
+        print(f"wrote {path}")
+    return 0
 
 
 def _init(settings: Settings, admin_password: str | None, staff_password: str | None,
@@ -170,8 +291,33 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="configuration tools")
     config_sub = config.add_subparsers(dest="config_command", required=True)
     validate = config_sub.add_parser("validate", help="validate hall layout files")
-    validate.add_argument("paths", nargs="+", help="hall.yaml files or hall directories")
+    validate.add_argument("paths", nargs="+", help="hall.yaml files or hall directories; "
+                          "a devices/ directory next to hall.yaml is validated too")
+    validate.add_argument("--secrets", type=Path,
+                          help="secrets file (default: secrets.yaml next to hall.yaml)")
     validate.set_defaults(func=cmd_config_validate)
+
+    devices = sub.add_parser("devices", help="device config tools")
+    devices_sub = devices.add_subparsers(dest="devices_command", required=True)
+    prov = devices_sub.add_parser(
+        "provision", help="write device files and broker passwords for a hall layout")
+    prov.add_argument("hall_dir", type=Path, help="directory holding hall.yaml")
+    prov.add_argument("--out", type=Path, help="device directory (default HALL_DIR/devices)")
+    prov.add_argument("--secrets", type=Path,
+                      help="secrets file to create or extend (default HALL_DIR/secrets.yaml)")
+    prov.add_argument("--force", action="store_true", help="overwrite existing device files")
+    prov.set_defaults(func=cmd_devices_provision)
+    sec = devices_sub.add_parser(
+        "secrets", help="add missing broker passwords for existing device files")
+    sec.add_argument("hall_dir", type=Path, help="directory holding hall.yaml")
+    sec.add_argument("--devices", type=Path, help="device directory (default HALL_DIR/devices)")
+    sec.add_argument("--secrets", type=Path,
+                     help="secrets file to create or extend (default HALL_DIR/secrets.yaml)")
+    sec.set_defaults(func=cmd_devices_secrets)
+    schema = devices_sub.add_parser("schema", help="export the JSON Schema of device files")
+    schema.add_argument("--out", type=Path, default=SCHEMA_DIR,
+                        help=f"output directory (default {SCHEMA_DIR})")
+    schema.set_defaults(func=cmd_devices_schema)
 
     bench = sub.add_parser("bench", help="benchmarks that print numbers")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True)
