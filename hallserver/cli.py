@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEMO_DB = Path("var/demo.db")
+DEMO_SECRETS = Path("var/demo-secrets.yaml")
 SCHEMA_DIR = Path("firmware_configs/schema")
 DEMO_PASSWORD = "demo1234"  # noqa: S105 (demo accounts only; printed on start)
 
@@ -230,14 +231,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_secrets(hall_dir: Path) -> Path:
+    """A secrets file for the demo devices under var/ (created once, never committed)."""
+    from devices.config.provision import ensure_secrets  # noqa: PLC0415
+    from devices.config.secret import SERVER_SECRET, required_secrets  # noqa: PLC0415
+
+    names = [*required_secrets(sorted((hall_dir / "devices").glob("*.yaml"))), SERVER_SECRET]
+    ensure_secrets(names, DEMO_SECRETS)
+    return DEMO_SECRETS
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Run the demo hall on SQLite with demo logins; opening hours off by default."""
+    """Run the demo hall on SQLite with demo logins, the embedded broker and simulated
+    devices; opening hours off by default."""
     if not args.keep:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
     settings = Settings(
         config=DEFAULT_CONFIG, database_url=f"sqlite:///{DEMO_DB}", port=args.port,
-        enforce_hours=args.enforce_hours,
+        enforce_hours=args.enforce_hours, secrets=_demo_secrets(DEFAULT_CONFIG.parent),
+        mqtt_port=args.mqtt_port, simulate=not args.no_sim,
     )
     _init(settings, DEMO_PASSWORD, DEMO_PASSWORD,
           extra_users=[("manager", "值班主任 Duty manager", "manager")])
@@ -250,11 +263,48 @@ OneWindow 一窗通 demo hall (SQLite: {DEMO_DB}, opening hours {'enforced' if a
   queues 排队情况        {base}/api/queues
   windows 窗口状态       {base}/api/windows
   layout 大厅布局        {base}/api/layout
+  devices 设备 (manager) {base}/api/devices   bus 消息总线 {base}/api/bus
+MQTT broker 消息代理     mqtt://127.0.0.1:{settings.mqtt_port} (embedded amqtt; device passwords
+                        in {DEMO_SECRETS}; protocol: docs/protocol.md)
+Simulated hall 模拟大厅  {'on: kiosks take numbers, callers call, screens announce (10x time)'
+                        if settings.simulate else 'off (--no-sim)'}
 Logins 登录 (password {DEMO_PASSWORD}): admin, manager, staff 10001 (window 1, role A) ...
 Take a number 取号:  curl -X POST {base}/api/tickets -H 'content-type: application/json' \\
                         -d '{{"category": "A"}}'
 """, flush=True)
     _serve(settings)
+    return 0
+
+
+def cmd_broker_config(args: argparse.Namespace) -> int:
+    """Write a Mosquitto configuration, password file and ACL for the hall's devices."""
+    from hallserver.bus.mosquitto import write_mosquitto_config  # noqa: PLC0415
+    from hallserver.bus.wiring import BusConfigError, load_hall_devices  # noqa: PLC0415
+    from hallserver.config.loader import ConfigError, load_hall  # noqa: PLC0415
+
+    settings = Settings()
+    if args.config:
+        settings = settings.model_copy(update={"config": args.config})
+    if args.secrets:
+        settings = settings.model_copy(update={"secrets": args.secrets})
+    try:
+        cfg = load_hall(settings.config)
+        hall = load_hall_devices(settings, cfg)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(f"error: {issue}")
+        return 1
+    except BusConfigError as exc:
+        print(f"error: {exc}")
+        return 1
+    outdir = Path(args.outdir)
+    files = write_mosquitto_config(
+        outdir, hall_id=cfg.hall.id, accounts=hall.accounts, port=args.port, bind=args.bind,
+        persistence_dir=outdir / "data")
+    print(f"wrote {files.config}, {files.passwd} (0600), {files.acl}: "
+          f"{len(hall.accounts)} accounts for hall {cfg.hall.id}")
+    print(f"run:   mosquitto -c {files.config}")
+    print(f"then:  HALL_MQTT_URL=mqtt://{args.bind}:{args.port} hallserver serve")
     return 0
 
 
@@ -276,6 +326,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--enforce-hours", action="store_true",
                       help="refuse tickets outside the demo hall's opening hours")
     demo.add_argument("--keep", action="store_true", help="keep the previous demo database")
+    demo.add_argument("--mqtt-port", type=int, default=1883,
+                      help="port of the embedded MQTT broker (0: any free port)")
+    demo.add_argument("--no-sim", action="store_true", help="no simulated devices")
+
+    broker = sub.add_parser("broker-config",
+                            help="write Mosquitto config, passwords and ACL for the devices")
+    broker.add_argument("outdir", type=Path)
+    broker.add_argument("--config", type=Path, help="hall.yaml (default HALL_CONFIG)")
+    broker.add_argument("--secrets", type=Path, help="secrets file (default beside hall.yaml)")
+    broker.add_argument("--port", type=int, default=1883)
+    broker.add_argument("--bind", default="127.0.0.1", help="listen address")
+    broker.set_defaults(func=cmd_broker_config)
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="run the hall server (settings from HALL_*)")

@@ -11,11 +11,14 @@ from urllib.parse import urlsplit
 from devices.config.loader import DeviceSet, load_devices
 from devices.config.models import Caller, Kiosk, Led, Pad, Screen, Terminal
 from devices.config.secret import SecretSource
+from devices.protocol.topics import DeviceType
+from devices.sim.hall import SimulatedHall
 from hallserver.bus.accounts import BrokerAccount
 from hallserver.bus.adapter import SERVER_USERNAME, BrokerLink, HallBus
 from hallserver.bus.dispatch import BusStats, Dispatcher
 from hallserver.bus.displays import DisplaySync
 from hallserver.bus.embedded import EmbeddedBroker
+from hallserver.bus.simulation import build_simulation, staff_windows
 from hallserver.config.models import HallConfig
 from hallserver.services import Services
 from hallserver.services.devices import DeviceInfo
@@ -105,6 +108,9 @@ class BusRuntime:
         self.bus: HallBus | None = None
         self.sync: DisplaySync | None = None
         self.stats = BusStats()
+        self.simulate = settings.simulate
+        self.sim_dir = Path(settings.database_url.split("///", 1)[-1]).parent / "sim"
+        self.simulation: SimulatedHall | None = None
 
     def start(self) -> None:
         """Start the broker (embedded), then connect the server to it."""
@@ -126,6 +132,15 @@ class BusRuntime:
         sync.start()
         bus.start(dispatcher, on_connect=[lambda: sync.resync(force=True)])
         self.bus, self.sync = bus, sync
+        if self.simulate:
+            callers = {d.window for d in self.hall.infos
+                       if d.type is DeviceType.CALLER and d.window is not None}
+            staffed = staff_windows(self.services, callers)
+            logger.info("demo: staff signed in at windows %s", staffed)
+            self.simulation = build_simulation(self.services, self.hall.infos,
+                                               self.hall.accounts, port=self.port,
+                                               data_dir=self.sim_dir)
+            self.simulation.start()
 
     @property
     def port(self) -> int:
@@ -134,6 +149,8 @@ class BusRuntime:
 
     def stop(self) -> None:
         """Disconnect (publishing offline), stop the display sync and the broker."""
+        if self.simulation is not None:
+            self.simulation.stop()
         if self.sync is not None:
             self.services.ctx.listeners.remove(self.sync.on_change)
             self.sync.stop()

@@ -90,7 +90,7 @@ class DisplayService:
             last = self._latest_call(session, cfg, zone)
         if last is not None:
             latest = announcement(last.number, last.window or 0,
-                                  call_id=f"t{last.id}r{last.recalls}", recall=last.recalls > 0)
+                                  call_id=f"ticket-{last.id}-r{last.recalls}", recall=last.recalls > 0)
         return m.ScreenState(version=version, windows=windows, queues=queues, latest=latest)
 
     def kiosk(self, *, version: int) -> m.KioskState:
