@@ -320,7 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hallserver", description="OneWindow hall server")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_run_commands(sub)
+    _add_config_commands(sub)
+    _add_bench_commands(sub)
+    return parser
 
+
+def _add_run_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo", help="run the demo hall on embedded defaults")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--enforce-hours", action="store_true",
@@ -350,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--admin-password", help="admin password (default: generated)")
     init.set_defaults(func=cmd_init_db)
 
+
+def _add_config_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     config = sub.add_parser("config", help="configuration tools")
     config_sub = config.add_subparsers(dest="config_command", required=True)
     validate = config_sub.add_parser("validate", help="validate hall layout files")
@@ -381,6 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"output directory (default {SCHEMA_DIR})")
     schema.set_defaults(func=cmd_devices_schema)
 
+
+def _add_bench_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = sub.add_parser("bench", help="benchmarks that print numbers")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True)
     issue = bench_sub.add_parser("issue", help="ticket issue over HTTP vs a bare endpoint")
@@ -388,7 +398,6 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--requests", type=int, default=2000)
     issue.add_argument("--database-url", help="default: a fresh SQLite file")
     issue.set_defaults(func=cmd_bench_issue)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

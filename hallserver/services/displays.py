@@ -89,8 +89,8 @@ class DisplayService:
         with self.ctx.db.read() as session:
             last = self._latest_call(session, cfg, zone)
         if last is not None:
-            latest = announcement(last.number, last.window or 0,
-                                  call_id=f"ticket-{last.id}-r{last.recalls}", recall=last.recalls > 0)
+            latest = announcement(last.number, last.window or 0, recall=last.recalls > 0,
+                                  call_id=f"ticket-{last.id}-r{last.recalls}")
         return m.ScreenState(version=version, windows=windows, queues=queues, latest=latest)
 
     def kiosk(self, *, version: int) -> m.KioskState:
