@@ -1,0 +1,1 @@
+"""The MQTT bus adapter: broker accounts and ACLs, the embedded broker, Mosquitto config."""
