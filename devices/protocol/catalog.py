@@ -11,6 +11,7 @@ from devices.protocol import messages as m
 from devices.protocol.topics import DeviceType, Kind, Topic
 
 ALL = frozenset(DeviceType)
+ENVELOPE = ("v", "msg_id", "sent_at")
 DISPLAYS_OF_WINDOW = frozenset({DeviceType.LED, DeviceType.CALLER, DeviceType.PAD})
 ISSUERS = frozenset({DeviceType.KIOSK, DeviceType.TERMINAL})
 
@@ -101,11 +102,18 @@ def decode(topic: Topic, payload: bytes) -> m.Message:
     if len(payload) > m.MAX_PAYLOAD_BYTES:
         raise DecodeError("too-large", f"{len(payload)} bytes > {m.MAX_PAYLOAD_BYTES}")
     try:
-        data = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # Strict UTF-8 first: json.loads(bytes) would also accept UTF-16 and UTF-32.
+        data = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError covers JSONDecodeError and integers too long to convert.
         raise DecodeError("malformed-json", type(exc).__name__) from None
     if not isinstance(data, dict):
         raise DecodeError("malformed-json", "payload is not a JSON object")
+    missing = [k for k in ENVELOPE if k not in data]
+    if missing:
+        # Defaults exist for senders building messages; on the wire they must be explicit,
+        # or a redelivered copy would get a fresh msg_id and apply twice.
+        raise DecodeError("invalid", "; ".join(f"{k}: missing" for k in missing))
     try:
         return model.model_validate(data)
     except ValidationError as exc:

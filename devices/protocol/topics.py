@@ -198,6 +198,8 @@ def server_acl(hall: str) -> list[AclRule]:
 def topic_matches(topic_filter: str, topic: str) -> bool:
     """MQTT filter matching (`+` one level, `#` the rest); for ACL checks and tests."""
     fparts, tparts = topic_filter.split("/"), topic.split("/")
+    if topic.startswith("$") and fparts[0] in {"+", "#"}:
+        return False  # MQTT 4.7.2: wildcards at the first level never match $-topics
     for i, part in enumerate(fparts):
         if part == "#":
             return True

@@ -266,10 +266,6 @@ def test_topic_matches(topic_filter: str, topic: str, expected: bool) -> None:
     assert t.topic_matches(topic_filter, topic) is expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: topic_matches lets a leading `#` or `+` match topics that start with `$` "
-    "(MQTT 3.1.1 section 4.7.2 / MQTT 5 4.7.2 say they must not), so it is not the "
-    "'MQTT filter matching' its docstring promises"))
 def test_wildcards_do_not_match_dollar_topics() -> None:
     assert not t.topic_matches("#", "$SYS/broker/uptime")
     assert not t.topic_matches("+/broker/uptime", "$SYS/broker/uptime")
