@@ -315,6 +315,14 @@ def cmd_bench_issue(args: argparse.Namespace) -> int:
     return run(clients=args.clients, requests=args.requests, database_url=args.database_url)
 
 
+def cmd_bench_mqtt(args: argparse.Namespace) -> int:
+    """Benchmark the MQTT ticket round trip and server memory for each broker."""
+    from hallserver.bench.mqtt import run  # noqa: PLC0415
+
+    return run(requests=args.requests, kiosks=args.kiosks, devices=args.devices,
+               brokers=args.broker)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `hallserver`."""
     parser = argparse.ArgumentParser(prog="hallserver", description="OneWindow hall server")
@@ -398,6 +406,14 @@ def _add_bench_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     issue.add_argument("--requests", type=int, default=2000)
     issue.add_argument("--database-url", help="default: a fresh SQLite file")
     issue.set_defaults(func=cmd_bench_issue)
+    mq = bench_sub.add_parser("mqtt", help="ticket round trip over MQTT vs a bare echo; "
+                              "server memory with many devices")
+    mq.add_argument("--requests", type=int, default=300)
+    mq.add_argument("--kiosks", type=int, nargs="+", default=[1, 8])
+    mq.add_argument("--devices", type=int, default=500)
+    mq.add_argument("--broker", choices=["amqtt", "mosquitto"], action="append",
+                    help="default: both")
+    mq.set_defaults(func=cmd_bench_mqtt)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

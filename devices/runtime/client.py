@@ -40,6 +40,7 @@ from devices.protocol.topics import (
     status,
 )
 from devices.runtime.outbox import Outbox
+from devices.runtime.sockets import no_delay
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ class DeviceClient:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_publish = self._on_publish
+        client.on_socket_open = no_delay
         self.client = client
 
     # ---- lifecycle ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from sqlalchemy.exc import OperationalError
 from devices.protocol import messages as m
 from devices.protocol.catalog import encode
 from devices.protocol.topics import Topic, server_status, server_subscriptions
+from devices.runtime.sockets import no_delay
 from hallserver.bus.dispatch import Dispatcher
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class HallBus:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_socket_open = no_delay
         self.client = client
 
     # ---- lifecycle ------------------------------------------------------------------------

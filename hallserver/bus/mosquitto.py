@@ -179,6 +179,10 @@ max_inflight_messages {max_inflight_messages}
 # Retained messages carry display state and online/offline status: keep them on.
 retain_available true
 
+# Send small packets at once: with Nagle's algorithm a reply waits for the peer's delayed
+# ACK (about 40 ms on Linux) behind the PUBACK before it.
+set_tcp_nodelay true
+
 {persistence}
 # Log to stderr: unbuffered (stdout is block-buffered when it is not a terminal, so lines
 # would arrive late); journald or the service supervisor keeps it.
