@@ -136,18 +136,16 @@ Device types: {types}.
   unknown device, wrong direction) and counts them; it does not answer them.
 
 ## Example: take a number with mosquitto-clients
+One connection, as a real device has (a second connection under the same username would
+take the first one over): `mosquitto_rr` publishes the request and waits for the reply.
 ```sh
-# terminal 1: the kiosk's replies
-mosquitto_sub -h 127.0.0.1 -u kiosk-a1 -i kiosk-a1 -P "$PASSWORD" \\
-    -t 'hall/demo/kiosk/kiosk-a1/cmd/+' -v
-# terminal 2: the request
-mosquitto_pub -h 127.0.0.1 -u kiosk-a1 -i kiosk-a1-pub -P "$PASSWORD" -q 1 \\
+mosquitto_rr -h 127.0.0.1 -p 1883 -V mqttv311 -q 1 -i kiosk-a1 -u kiosk-a1 -P "$PASSWORD" \\
     -t hall/demo/kiosk/kiosk-a1/evt/ticket-request \\
+    -e hall/demo/kiosk/kiosk-a1/cmd/ticket-issued \\
     -m '{"v":1,"msg_id":"m0000000001","sent_at":"2026-11-23T09:30:00+08:00",
          "request_id":"r0000000001","category":"qiye"}'
 ```
-(With Mosquitto, a second connection under the same username takes over the first: use
-one connection per device in real devices.)
+The reply is the `TicketIssued` below (a refusal comes on `cmd/ticket-refused` instead).
 """
 
 

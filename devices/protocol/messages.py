@@ -65,9 +65,9 @@ class DeviceStatus(Message):
     """`.../status` (retained): birth `online` on connect, will `offline` from the broker."""
 
     state: Presence
-    epoch: int = Field(ge=0, description="per-connection counter; a will from an older "
+    epoch: int = Field(ge=0, le=2**63 - 1, description="per-connection counter; a will from an older "
                        "epoch than the newest birth is stale and ignored")
-    config_version: int | None = Field(default=None, ge=0,
+    config_version: int | None = Field(default=None, ge=0, le=2**31 - 1,
                                        description="version of the config the device runs")
     software: ShortText | None = Field(default=None, description="app name and version")
 
@@ -76,7 +76,8 @@ class ServerStatus(Message):
     """`hall/{hall}/server/status` (retained): the server's birth / will."""
 
     state: Presence
-    epoch: int = Field(ge=0, description="server start counter (milliseconds since 1970)")
+    epoch: int = Field(ge=0, le=2**63 - 1,
+                       description="server start counter (milliseconds since 1970)")
 
 
 # ---- tickets ----------------------------------------------------------------------------

@@ -214,6 +214,16 @@ def _line(name: str, lat: list[float], floor: float | None = None) -> str:
     return f"  {name:<34} n={len(lat):<5} p50 {p50:6.2f} ms  p99 {p99:7.2f} ms{ratio}"
 
 
+def _start_server(settings: Settings, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`hallserver serve` on a free port, with the bench hall and the given bus settings."""
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "hallserver.cli", "serve", "--port", str(_free_port())],
+        env={**os.environ, "HALL_CONFIG": str(settings.config), "HALL_SECRETS":
+             str(settings.secrets), "HALL_DATABASE_URL": settings.database_url,
+             "HALL_ENFORCE_HOURS": "false", **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def bench_broker(kind: str, root: Path, requests: int, kiosk_counts: list[int],
                  devices: int, emit: Callable[[str], None]) -> None:
     """All measurements for one broker."""
@@ -243,12 +253,7 @@ def bench_broker(kind: str, root: Path, requests: int, kiosk_counts: list[int],
         env = {"HALL_MQTT_PORT": str(_free_port())}
     else:
         env = {"HALL_MQTT_URL": f"mqtt://127.0.0.1:{port}"}
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "hallserver.cli", "serve", "--port", str(_free_port())],
-        env={**os.environ, "HALL_CONFIG": str(settings.config), "HALL_SECRETS":
-             str(settings.secrets), "HALL_DATABASE_URL": settings.database_url,
-             "HALL_ENFORCE_HOURS": "false", **env},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = _start_server(settings, env)
     try:
         port = int(env.get("HALL_MQTT_PORT", port))
         _wait_port(port, timeout=60)

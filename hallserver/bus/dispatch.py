@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Protocol
@@ -29,6 +30,8 @@ from hallserver.services.views import (
 )
 
 logger = logging.getLogger(__name__)
+
+MAX_EPOCH_AHEAD_MS = 24 * 3600 * 1000  # a device clock a day ahead is broken, not fast
 
 
 class Publisher(Protocol):
@@ -116,16 +119,17 @@ class Dispatcher:
             return "ignored:own-status"
         assert topic.device_type is not None
         assert topic.device_id is not None
-        device = self.registry.lookup(topic.device_id, topic.device_type)
-        if device is None:
-            return self.stats.reject("unknown-device", topic.device_key)
         if not payload:
             # A cleared retained message (our own clean-up echoes back): nothing to do.
             return "ignored:empty"
         if topic.kind is Kind.EVT and retain:
             # Events are never retained: a retained one would replay on every subscribe.
+            # Cleared before any other check, or one under a wrong type would stay forever.
             self.publisher.clear(topic)
             return self.stats.reject("retained-event", topic.device_key, str(topic))
+        device = self.registry.lookup(topic.device_id, topic.device_type)
+        if device is None:
+            return self.stats.reject("unknown-device", topic.device_key)
         if topic.kind not in {Kind.EVT, Kind.STATUS}:
             return self.stats.reject("wrong-direction", topic.device_key, str(topic))
         try:
@@ -140,6 +144,9 @@ class Dispatcher:
     def _apply(self, device: DeviceInfo, topic: Topic, message: m.Message) -> str:
         match message:
             case m.DeviceStatus():
+                if message.epoch > (time.time_ns() // 1_000_000) + MAX_EPOCH_AHEAD_MS:
+                    # One far-future epoch would make every later birth and will "stale".
+                    return self.stats.reject("future-epoch", device.id, str(message.epoch))
                 if not self.registry.presence(device.id, message):
                     return "ignored:stale-status"
                 if message.state == m.Presence.ONLINE and self.on_birth:

@@ -299,10 +299,19 @@ class _HallProtocolHandler(BrokerProtocolHandler):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._timed_out = False
         self._puback_waiters = _AckWaiters()
         self._pubrec_waiters = _AckWaiters()
         self._pubrel_waiters = _AckWaiters()
         self._pubcomp_waiters = _AckWaiters()
+
+    def handle_read_timeout(self) -> None:
+        """Nothing heard for 1.5 x keepalive: the client is lost (amqtt 0.12 does nothing
+        here, so a silent device stayed "connected" and its will never went out)."""
+        if not self._timed_out:
+            self._timed_out = True
+            task = asyncio.ensure_future(self.handle_connection_closed())
+            task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
 
     def _kept_early(self, waiters: _AckWaiters, packet_id: int | None, packet: Any,
                     in_flight: Literal["out", "in", "unchecked"]) -> bool:
@@ -419,7 +428,9 @@ class _HallBroker(Broker):  # type: ignore[misc]
         session.attributes[_AUTHENTICATED] = True
         delay = self.config.get("timeout-disconnect-delay", 0)
         if session.keep_alive > 0 and isinstance(delay, int):
-            session.keep_alive += delay
+            # MQTT 3.1.1 3.1.2.10: the server may drop a client after 1.5 x keepalive of
+            # silence; the reader's timeout is this value (handle_read_timeout above).
+            session.keep_alive = -(-session.keep_alive * 3 // 2) + delay
         return handler, session
 
     async def _take_over(self, old: Session, old_handler: BrokerProtocolHandler) -> None:

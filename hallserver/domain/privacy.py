@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-# 18-digit resident ID (last may be X), 15-digit legacy ID, 11-digit mainland mobile.
-_ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+# 18-digit resident ID (last may be X), 15-digit legacy ID, 11-digit mainland mobile, also
+# written with +86 / 86 and with spaces or dashes (138 1234 5678, 138-1234-5678). Letters
+# before a number do not protect it (ID110101199003071234 is still an ID number).
+_ID18 = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 _ID15 = re.compile(r"(?<!\d)(\d{6})\d{6}(\d{3})(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)((?:\+?86[ -]?)?1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)")
 
 
 def mask_personal(text: str) -> str:

@@ -15,7 +15,7 @@ import threading
 import time
 
 import pytest
-from hallbus_support import Hall, issued_today, wait_until
+from hallbus_support import Hall, issued_today
 
 from devices.protocol import messages as m
 
@@ -48,45 +48,6 @@ class _Lines:
         assert self._proc.stdout is not None
         for line in self._proc.stdout:
             self.lines.append(line.rstrip("\n"))
-
-
-@pytest.mark.parametrize("hall", [
-    pytest.param("amqtt", marks=pytest.mark.xfail(strict=True, reason=(
-        "DOC BUG (docs/protocol.md example): mosquitto_pub uses client id kiosk-a1-pub, "
-        "which the embedded broker refuses (client id must equal the username)"))),
-    pytest.param("mosquitto", marks=pytest.mark.xfail(strict=True, reason=(
-        "DOC BUG (docs/protocol.md example): Mosquitto replaces the client id by the username, "
-        "so mosquitto_pub takes over mosquitto_sub's connection; the reply is published "
-        "while nobody is subscribed and is lost"))),
-], indirect=True)
-def test_the_protocol_page_example_takes_a_number(hall: Hall) -> None:
-    password = hall.password("kiosk-a1")
-    request_id, msg_id = m.new_id(), m.new_id()
-    before = issued_today(hall.client, "qiye")
-    sub = subprocess.Popen(
-        [*_LINE_BUFFERED, "mosquitto_sub", "-h", "127.0.0.1", "-p", str(hall.port),
-         "-u", "kiosk-a1", "-i", "kiosk-a1", "-P", password,
-         "-t", "hall/demo/kiosk/kiosk-a1/cmd/+", "-v",
-         "-d"],  # -d (debug output) only to see the SUBACK before publishing
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines = _Lines(sub)
-    try:
-        wait_until(lambda: any("SUBACK" in line for line in lines.lines) or sub.poll(),
-                   what="mosquitto_sub subscribed")
-        pub = subprocess.run(
-            ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(hall.port), "-u", "kiosk-a1",
-             "-i", "kiosk-a1-pub", "-P", password, "-q", "1",
-             "-t", "hall/demo/kiosk/kiosk-a1/evt/ticket-request",
-             "-m", _request(request_id, msg_id)],
-            check=False, capture_output=True, text=True, timeout=10)
-        assert pub.returncode == 0, f"mosquitto_pub failed: {pub.stdout}{pub.stderr}"
-        wait_until(lambda: any("cmd/ticket-issued" in line and request_id in line
-                               for line in lines.lines),
-                   timeout=3, what=f"ticket-issued for {request_id} on mosquitto_sub")
-    finally:
-        sub.terminate()
-        sub.wait(5)
-    assert issued_today(hall.client, "qiye") == before + 1
 
 
 def test_one_connection_cli_device_takes_a_number(hall: Hall) -> None:
