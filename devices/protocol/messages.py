@@ -65,7 +65,8 @@ class DeviceStatus(Message):
     """`.../status` (retained): birth `online` on connect, will `offline` from the broker."""
 
     state: Presence
-    epoch: int = Field(ge=0, le=2**63 - 1, description="per-connection counter; a will from an older "
+    epoch: int = Field(ge=0, le=2**63 - 1,
+                       description="per-connection counter; a will from an older "
                        "epoch than the newest birth is stale and ignored")
     config_version: int | None = Field(default=None, ge=0, le=2**31 - 1,
                                        description="version of the config the device runs")

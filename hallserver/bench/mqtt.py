@@ -224,6 +224,20 @@ def _start_server(settings: Settings, env: dict[str, str]) -> subprocess.Popen[b
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _memory(pid: int, port: int, secrets: SecretSource, settings: Settings, busy: int) -> str:
+    """Server RSS before and after the idle devices connect."""
+    before = _rss_mb(pid)
+    ids = [p.stem for p in sorted((settings.config.parent / "devices").glob("printer-y*"))]
+    idle = _connect_idle(port, secrets, ids)
+    time.sleep(3)
+    after = _rss_mb(pid)
+    for c in idle:
+        c.loop_stop()
+        c.disconnect()
+    return (f"  hall server RSS {before:.0f} MB with {busy} devices, {after:.0f} MB with "
+            f"{busy + len(idle)} devices connected")
+
+
 def bench_broker(kind: str, root: Path, requests: int, kiosk_counts: list[int],
                  devices: int, emit: Callable[[str], None]) -> None:
     """All measurements for one broker."""
@@ -266,17 +280,8 @@ def bench_broker(kind: str, root: Path, requests: int, kiosk_counts: list[int],
             rate = len(lat) / (time.perf_counter() - t0)
             emit(_line(f"ticket round trip, {n} kiosk(s)", lat, floor_p50)
                  + f"  {rate:.0f} tickets/s")
-        idle_mb = _rss_mb(server.pid)
-        ids = [p.stem for p in sorted((settings.config.parent / "devices").glob("printer-y*"))]
-        idle = _connect_idle(port, secrets, ids)
-        time.sleep(3)
-        connected = len(kiosks) + len(idle)
-        emit(f"  hall server RSS {idle_mb:.0f} MB with {len(kiosks)} devices, "
-             f"{_rss_mb(server.pid):.0f} MB with {connected} devices connected"
+        emit(_memory(server.pid, port, secrets, settings, len(kiosks))
              + (" (includes the embedded broker)" if kind == "amqtt" else ""))
-        for c in idle:
-            c.loop_stop()
-            c.disconnect()
         for k in kiosks:
             k.stop()
     finally:
