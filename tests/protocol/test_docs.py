@@ -165,7 +165,7 @@ def test_every_example_decodes_on_its_topics() -> None:
 def test_mosquitto_example_is_a_valid_ticket_request(page: str) -> None:
     topic_match = re.search(r"-t (hall/\S+/evt/\S+)", page)
     payload_match = re.search(r"-m '(\{.*?\})'", page, re.DOTALL)
-    user_match = re.search(r"mosquitto_pub -h \S+ -u (\S+)", page)
+    user_match = re.search(r"mosquitto_rr .*? -u (\S+)", page)
     assert topic_match and payload_match and user_match
     topic = t.parse(topic_match.group(1))
     assert topic.device_id == user_match.group(1)  # username = device id (ACL `%u`)
