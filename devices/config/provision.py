@@ -95,7 +95,7 @@ _TITLES = {
 }
 
 
-def _device_file(hall_id: str, device_type: str, device_id: str, zh: str, en: str,
+def device_file(hall_id: str, device_type: str, device_id: str, zh: str, en: str,
                  **fields: Any) -> str:
     if not valid_id(device_id):
         raise ValueError(f"device id {device_id!r} is not a valid id: shorten the zone id")
@@ -124,7 +124,7 @@ def plan_devices(hall: HallOutline) -> dict[str, str]:
     files: dict[str, str] = {}
 
     def add(device_type: str, device_id: str, zh: str, en: str, **fields: Any) -> None:
-        files[f"{device_id}.yaml"] = _device_file(hall.hall_id, device_type, device_id, zh, en,
+        files[f"{device_id}.yaml"] = device_file(hall.hall_id, device_type, device_id, zh, en,
                                                   **fields)
 
     for z in hall.zones:

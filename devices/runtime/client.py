@@ -18,6 +18,7 @@ import logging
 import queue
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -168,11 +169,11 @@ class DeviceClient:
 
     def _wait_sent(self, info: mqtt.MQTTMessageInfo, timeout: float) -> None:
         # wait_for_publish would spin forever if the loop thread had already ended
-        deadline = threading.Event()
-        for _ in range(int(timeout / 0.05)):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             if info.is_published() or not self.connected.is_set():
                 return
-            deadline.wait(0.05)
+            time.sleep(0.05)
 
     # ---- what apps call -----------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pwd
 import shutil
 import socket
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devices.config.provision import _device_file, ensure_secrets
+from devices.config.provision import device_file, ensure_secrets
 from devices.config.secret import SERVER_SECRET, SecretSource, required_secrets
 from devices.protocol import messages as m
 from devices.protocol.topics import DeviceType
@@ -31,7 +30,7 @@ from devices.runtime.client import DeviceClient, DeviceIdentity, RequestTimeout
 from devices.runtime.sockets import no_delay
 from hallserver.bus.accounts import BrokerAccount
 from hallserver.bus.embedded import EmbeddedBroker
-from hallserver.bus.mosquitto import write_mosquitto_config
+from hallserver.bus.mosquitto import hand_to_service_user, write_mosquitto_config
 from hallserver.bus.wiring import load_hall_devices
 from hallserver.config.loader import load_hall
 from hallserver.settings import DEFAULT_CONFIG, Settings
@@ -59,14 +58,14 @@ def _hall_dir(root: Path, kiosks: int, devices: int) -> tuple[Settings, list[Bro
     existing = len(list((hall_dir / "devices").glob("*.yaml")))
     extra: dict[str, str] = {}
     for i in range(1, kiosks + 1):
-        extra[f"kiosk-x{i}"] = _device_file(HALL, "kiosk", f"kiosk-x{i}", f"压测取号机{i}",
+        extra[f"kiosk-x{i}"] = device_file(HALL, "kiosk", f"kiosk-x{i}", f"压测取号机{i}",
                                             f"Bench kiosk {i}", printer=f"printer-x{i}")
-        extra[f"printer-x{i}"] = _device_file(
+        extra[f"printer-x{i}"] = device_file(
             HALL, "printer", f"printer-x{i}", f"压测打印机{i}", f"Bench printer {i}",
             transport={"kind": "file", "path": f"var/bench-printer-{i}.bin"})
     del existing  # the demo's own devices stay configured but idle
     for i in range(1, max(0, devices - kiosks) + 1):
-        extra[f"printer-y{i}"] = _device_file(
+        extra[f"printer-y{i}"] = device_file(
             HALL, "printer", f"printer-y{i}", f"空闲打印机{i}", f"Idle printer {i}",
             transport={"kind": "file", "path": f"var/idle-printer-{i}.bin"})
     for name, text in extra.items():
@@ -87,11 +86,8 @@ class _Mosquitto:
         self.port = _free_port()
         files = write_mosquitto_config(root / "mosquitto", hall_id=HALL, accounts=accounts,
                                        port=self.port, persistence_dir=root / "mosquitto/data")
-        if os.geteuid() == 0:  # Mosquitto drops to its own user before reading its files
-            root.chmod(0o711)  # it must traverse the (private) bench directory
-            user = pwd.getpwnam("mosquitto")
-            for path in [files.directory, *files.directory.rglob("*")]:
-                os.chown(path, user.pw_uid, user.pw_gid)
+        root.chmod(0o711)  # Mosquitto's own user must traverse the private bench directory
+        hand_to_service_user(files.directory)
         self.proc = subprocess.Popen(  # noqa: S603
             [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(files.config)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -47,10 +47,7 @@ Retained messages and sessions live in memory: they are lost when the broker sto
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
-import hmac
 import logging
 import secrets
 import threading
@@ -79,12 +76,13 @@ from amqtt.session import Session  # type: ignore[import-untyped]
 
 from devices.protocol.topics import topic_matches
 from hallserver.bus.accounts import BrokerAccount, acl_for, check_accounts
+from hallserver.bus.mosquitto import mosquitto_password_hash, verify_mosquitto_password
 
 logger = logging.getLogger(__name__)
 
 HASH_ITERATIONS = 20_000
-"""PBKDF2-SHA256 cost of the in-memory password hashes (each hash records its own)."""
-_HASH_SCHEME = "pbkdf2_sha256"
+"""Cost of the in-memory `$7$` (PBKDF2-SHA512, Mosquitto's format) password hashes; each
+hash records its own, so Mosquitto's files and these share one verifier."""
 DEFAULT_STARTUP_TIMEOUT_S = 10.0
 DEFAULT_STOP_TIMEOUT_S = 10.0
 _TAKEOVER_WAIT_S = 2.0
@@ -107,36 +105,15 @@ class EmbeddedBrokerError(RuntimeError):
 # ---------------------------------------------------------------- password hashes
 
 
-def hash_password(password: str, *, iterations: int | None = None) -> str:
-    """`pbkdf2_sha256$<iterations>$<salt>$<digest>` (base64), with a fresh random salt."""
-    rounds = HASH_ITERATIONS if iterations is None else iterations
-    salt = secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, rounds)
-    b64 = base64.b64encode
-    return f"{_HASH_SCHEME}${rounds}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def verify_password(password: str, encoded: str) -> bool:
-    """Whether `password` matches `encoded` (constant-time compare; False if malformed)."""
-    parts = encoded.split("$")
-    if len(parts) != 4 or parts[0] != _HASH_SCHEME:
-        return False
-    try:
-        rounds = int(parts[1])
-        salt = base64.b64decode(parts[2], validate=True)
-        expected = base64.b64decode(parts[3], validate=True)
-    except ValueError:
-        return False
-    if rounds < 1:
-        return False
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, rounds)
-    return hmac.compare_digest(digest, expected)
+def _hash(password: str) -> str:
+    """A salted `$7$` hash at this broker's cost (read at call time)."""
+    return mosquitto_password_hash(password, iterations=HASH_ITERATIONS)
 
 
 @cache
 def _dummy_hash() -> str:
     """Checked for unknown usernames, so they take as long as known ones."""
-    return hash_password(secrets.token_urlsafe(16))
+    return _hash(secrets.token_urlsafe(16))
 
 
 # ---------------------------------------------------------------- ACL
@@ -222,7 +199,7 @@ class HallAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]
 
     @dataclass
     class Config:
-        """`users`: username -> `hash_password` output. Never plaintext."""
+        """`users`: username -> `$7$` hash (`_hash`). Never plaintext."""
 
         users: dict[str, str] = field(default_factory=dict)
 
@@ -237,7 +214,8 @@ class HallAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]
             return False
         stored = config.users.get(username)
         # Hash even for unknown users and borrowed client ids: timing tells nothing.
-        ok = await asyncio.to_thread(verify_password, password, stored or _dummy_hash())
+        ok = await asyncio.to_thread(verify_mosquitto_password, password,
+                                       stored or _dummy_hash())
         return ok and stored is not None and session.client_id == username
 
 
@@ -521,7 +499,7 @@ class EmbeddedBroker:
             "write": {user: list(filters) for user, filters in table.write.items()},
         }
         # Only salted hashes are kept: the accounts (with their passwords) are not stored.
-        self._users = {a.username: hash_password(a.password) for a in checked}
+        self._users = {a.username: _hash(a.password) for a in checked}
         self._port: int | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import os
+import pwd
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -269,3 +270,16 @@ def write_mosquitto_config(
         0o644,
     )
     return files
+
+
+MOSQUITTO_USER = "mosquitto"
+
+
+def hand_to_service_user(directory: Path) -> None:
+    """When run as root, give `directory` (config, passwd, acl, persistence) to the user
+    Mosquitto drops to before it reads them; a no-op otherwise."""
+    if os.geteuid() != 0:
+        return
+    user = pwd.getpwnam(MOSQUITTO_USER)
+    for path in (directory, *directory.rglob("*")):
+        os.chown(path, user.pw_uid, user.pw_gid)

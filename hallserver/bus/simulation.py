@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from devices.protocol.topics import DeviceType
 from devices.runtime.client import DeviceIdentity
@@ -40,7 +39,7 @@ def staff_windows(services: Services, windows: set[int]) -> list[int]:
 
 
 def build_simulation(services: Services, infos: list[DeviceInfo],
-                     accounts: list[BrokerAccount], *, port: int, data_dir: Path | None,
+                     accounts: list[BrokerAccount], *, port: int,
                      speed: float = 10.0) -> SimulatedHall:
     """Simulated devices for every configured kiosk, caller, LED, pad and screen."""
     with services.ctx.db.read() as session:
@@ -57,5 +56,4 @@ def build_simulation(services: Services, infos: list[DeviceInfo],
                                   keepalive=d.keepalive_s)
         categories = by_zone.get(d.zone or "", every) if d.type is DeviceType.KIOSK else ()
         sims.append(SimDevice(identity, window=d.window, categories=categories or every))
-    return SimulatedHall(sims, speed=speed, arrivals_per_min=2.5, service_min=8.0,
-                         data_dir=data_dir)
+    return SimulatedHall(sims, speed=speed, arrivals_per_min=2.5, service_min=8.0)

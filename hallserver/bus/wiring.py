@@ -109,7 +109,6 @@ class BusRuntime:
         self.sync: DisplaySync | None = None
         self.stats = BusStats()
         self.simulate = settings.simulate
-        self.sim_dir = Path(settings.database_url.split("///", 1)[-1]).parent / "sim"
         self.simulation: SimulatedHall | None = None
 
     def start(self) -> None:
@@ -138,8 +137,7 @@ class BusRuntime:
             staffed = staff_windows(self.services, callers)
             logger.info("demo: staff signed in at windows %s", staffed)
             self.simulation = build_simulation(self.services, self.hall.infos,
-                                               self.hall.accounts, port=self.port,
-                                               data_dir=self.sim_dir)
+                                               self.hall.accounts, port=self.port)
             self.simulation.start()
 
     @property

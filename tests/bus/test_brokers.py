@@ -42,6 +42,7 @@ from harness.brokers import (
 from harness.mosquitto import MOSQUITTO_PASSWD_BIN, MosquittoServer
 
 from devices.protocol.topics import TopicError, device_acl, server_acl
+from hallserver.bus import embedded
 from hallserver.bus.accounts import AccountError, BrokerAccount, acl_for, check_accounts
 from hallserver.bus.embedded import (
     AclTable,
@@ -50,8 +51,6 @@ from hallserver.bus.embedded import (
     _HallBroker,
     _HallProtocolHandler,
     filters_overlap,
-    hash_password,
-    verify_password,
 )
 from hallserver.bus.mosquitto import (
     mosquitto_password_hash,
@@ -481,7 +480,7 @@ def test_embedded_broker_holds_no_plaintext_password(amqtt_broker: EmbeddedBroke
     for account in ACCOUNTS:
         assert account.password not in held
         assert account.password not in repr(account)
-    assert "pbkdf2_sha256$" in held
+    assert f"$7${embedded.HASH_ITERATIONS}$" in held
 
 
 def test_embedded_broker_is_quiet_at_info(amqtt_broker: EmbeddedBroker,
@@ -541,13 +540,13 @@ def test_embedded_acl_check_never_yields() -> None:
 
 
 def test_password_hashes() -> None:
-    encoded = hash_password("pw-1", iterations=1000)
-    assert encoded.startswith("pbkdf2_sha256$1000$")
-    assert verify_password("pw-1", encoded)
-    assert not verify_password("pw-2", encoded)
-    assert hash_password("pw-1", iterations=1000) != encoded  # salted
-    assert not verify_password("pw-1", "garbage")
-    assert not verify_password("pw-1", "pbkdf2_sha256$x$y$z")
+    encoded = embedded._hash("pw-1")
+    assert encoded.startswith(f"$7${embedded.HASH_ITERATIONS}$")
+    assert verify_mosquitto_password("pw-1", encoded)
+    assert not verify_mosquitto_password("pw-2", encoded)
+    assert embedded._hash("pw-1") != encoded  # salted
+    assert not verify_mosquitto_password("pw-1", "garbage")
+    assert not verify_mosquitto_password("pw-1", "$7$x$y$z")
 
 
 # ------------------------------------------------------------------------------ ACL rules

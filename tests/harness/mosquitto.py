@@ -42,13 +42,18 @@ from types import TracebackType
 from typing import IO, Self
 
 from hallserver.bus.accounts import BrokerAccount
-from hallserver.bus.mosquitto import MosquittoFiles, write_mosquitto_config
+from hallserver.bus.mosquitto import (
+    MOSQUITTO_USER,
+    MosquittoFiles,
+    hand_to_service_user,
+    write_mosquitto_config,
+)
 
 logger = logging.getLogger(__name__)
 
 MOSQUITTO_BIN = Path("/usr/sbin/mosquitto")
 MOSQUITTO_PASSWD_BIN = Path("/usr/bin/mosquitto_passwd")
-SERVICE_USER = "mosquitto"
+SERVICE_USER = MOSQUITTO_USER
 """The user Mosquitto switches to when started as root (its default `user`)."""
 HOST = "127.0.0.1"
 DEFAULT_STARTUP_TIMEOUT_S = 10.0
@@ -247,10 +252,7 @@ class MosquittoServer:
             bind=HOST,
             persistence_dir=tmp_dir / "data",
         )
-        if _running_as_root():  # Mosquitto reads and writes these as its service user
-            user = pwd.getpwnam(SERVICE_USER)
-            for path in (tmp_dir, *tmp_dir.rglob("*")):
-                os.chown(path, user.pw_uid, user.pw_gid)
+        hand_to_service_user(tmp_dir)  # Mosquitto reads and writes these as its own user
 
     def _launch(self) -> None:
         files = self.files
