@@ -28,6 +28,7 @@ from devices.protocol.catalog import encode
 from devices.protocol.topics import Topic, server_status, server_subscriptions
 from devices.runtime.sockets import no_delay
 from hallserver.bus.dispatch import Dispatcher
+from hallserver.domain.privacy import mask_personal
 
 logger = logging.getLogger(__name__)
 
@@ -167,13 +168,15 @@ class HallBus:
                 break
             except OperationalError:
                 # The database is unreachable: keep the message (no ack) and retry.
-                logger.exception("database error handling %s; retrying", item.topic)
+                logger.exception("database error handling %s; retrying",
+                                 mask_personal(item.topic[:100]))
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 if item.generation != self._generation:
                     return  # the broker will redeliver it on the new connection
             except Exception:
-                logger.exception("handler failed for %s; message dropped", item.topic)
+                logger.exception("handler failed for %s; message dropped",
+                                 mask_personal(item.topic[:100]))
                 break
         if item.qos > 0 and item.generation == self._generation:
             rc = self.client.ack(item.mid, item.qos)
