@@ -11,7 +11,16 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from hallserver.api.routers import auth, devices, health, layout, queues, tickets, windows
+from hallserver.api.routers import (
+    appointments,
+    auth,
+    devices,
+    health,
+    layout,
+    queues,
+    tickets,
+    windows,
+)
 from hallserver.bus.wiring import BusRuntime, load_hall_devices
 from hallserver.config.loader import load_hall
 from hallserver.domain.errors import (
@@ -93,7 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.services = services
     app.state.bus = runtime
     for router in (health.router, auth.router, tickets.router, queues.router,
-                   windows.router, layout.router, devices.router):
+                   windows.router, layout.router, devices.router, appointments.router):
         app.include_router(router)
     _install_error_handlers(app)
     return app

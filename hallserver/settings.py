@@ -35,3 +35,11 @@ class Settings(BaseSettings):
         default=None, description="secrets file (default: secrets.yaml beside the hall.yaml); "
         "ONEWINDOW_SECRET_* variables take precedence")
     simulate: bool = Field(default=False, description="run simulated devices (the demo)")
+    public_url: str | None = Field(
+        default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="address citizens' phones reach the server at (ticket and receipt QR "
+        "codes); unset: http://{host}:{port}")
+
+    def base_url(self) -> str:
+        """The public base URL, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -43,6 +43,30 @@ EXAMPLES: dict[type[m.Message], m.Message] = {
         category_name=m.Text(zh="企业开办", en="Business registration"), people_ahead=3,
         predicted_wait_min=9, zone=m.Text(zh="一楼综合受理区", en="Floor 1"),
         windows=[1, 2, 3, 14], status_path="/t/Xq3v9kPz2LwR8sT1", issued_at=AT, **ENVELOPE),
+    m.CheckIn: m.CheckIn(request_id=REQ, code="7K3M-0Q9T-XW2P-5RBA", **ENVELOPE),
+    m.CatalogRequest: m.CatalogRequest(request_id=REQ, have_version=2, **ENVELOPE),
+    m.ServiceCatalog: m.ServiceCatalog(
+        request_id=REQ, version=3, hall_name=m.Text(zh="示范政务服务中心",
+                                                    en="Demo Service Hall"),
+        categories=[m.CatalogCategory(
+            code="qiye", prefix="A", name=m.Text(zh="企业开办", en="Business registration"),
+            zone="zone-a", zone_name=m.Text(zh="综合受理A区", en="Zone A"), floor=1,
+            windows=[1, 2], items=[m.CatalogItem(
+                code="QY-001", name=m.Text(zh="有限责任公司设立登记",
+                                           en="Limited company registration"),
+                promised_limit_days=1, legal_limit_days=3,
+                materials=[m.CatalogMaterial(name="公司登记申请书", copies=1)],
+                expected_minutes=18)])],
+        **ENVELOPE),
+    m.Query: m.Query(request_id=REQ, kind="case", token="Kp4sV9wQ2xR7tY1z",  # noqa: S106
+                     **ENVELOPE),
+    m.QueryResult: m.QueryResult(
+        request_id=REQ, found=True, case=m.CaseView(
+            case_no="DEMO-20261121-0007", status="accepted",
+            status_name=m.Text(zh="已受理", en="accepted"),
+            items=[m.Text(zh="有限责任公司设立登记", en="Limited company registration")],
+            accepted_at=AT, promised_by=AT, working_days_left=3, window=5,
+            owner="王芳 (0105)"), **ENVELOPE),
     m.TicketRefused: m.TicketRefused(request_id=REQ, code="daily_cap",
                                      message="今日企业开办号票已取完",
                                      message_en="today's tickets for this category are gone",

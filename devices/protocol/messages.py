@@ -109,8 +109,25 @@ class TicketIssued(Message):
     zone: Text
     windows: list[int] = Field(description="window numbers that serve this category")
     status_path: ShortText = Field(description="path of the phone status page, e.g. /t/<token>")
+    status_url: ShortText | None = Field(
+        default=None, description="the status page's full URL for the ticket's QR code "
+        "(the server's public address + status_path)")
     issued_at: AwareDatetime
     replayed: bool = Field(default=False, description="a resent request got the same ticket")
+    appointment_at: AwareDatetime | None = Field(
+        default=None, description="slot of a checked-in appointment (预约)")
+
+
+class CheckIn(Message):
+    """Kiosk or terminal -> server `evt/check-in`: an appointment code read by the camera or
+    typed; the server verifies its signature and expiry and replies like a ticket request
+    (`cmd/ticket-issued` / `cmd/ticket-refused`). A second check-in returns the same ticket
+    with `replayed: true`."""
+
+    request_id: RequestId
+    code: Annotated[str, StringConstraints(max_length=80)] = Field(
+        description="the code as read (hyphens, spaces, prefix and case are tolerated)")
+    language: Literal["zh", "en"] = "zh"
 
 
 class TicketRefused(Message):
@@ -276,6 +293,125 @@ class KioskState(Message):
     accepting: bool
     reason: Text | None = Field(default=None, description="why not (outside hours ...)")
     waiting: dict[str, int] = Field(default_factory=dict, description="category -> waiting")
+    catalog_version: int | None = Field(
+        default=None, ge=0, description="layout version of the service catalog; a device "
+        "holding another version asks for it again (`evt/catalog-request`)")
+    full: list[Code] = Field(default_factory=list,
+                             description="categories whose daily cap (限号) is reached")
+
+
+# ---- service catalog (一次性告知) -----------------------------------------------------------
+
+class CatalogRequest(Message):
+    """Kiosk or terminal -> server `evt/catalog-request`: send the service catalog."""
+
+    request_id: RequestId
+    have_version: int | None = Field(ge=0, description="catalog version the device holds "
+                                     "(null: none); logged to spot devices left behind")
+
+
+class CatalogMaterial(BaseModel):
+    """One document the citizen brings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: ShortText
+    original: bool = True
+    copies: int = Field(default=0, ge=0)
+    note: ShortText | None = None
+
+
+class CatalogItem(BaseModel):
+    """One service item and its guide (一次性告知)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: Code
+    name: Text
+    promised_limit_days: int = Field(ge=0, description="承诺时限 in working days; 0 = 即办件")
+    legal_limit_days: int = Field(ge=0, description="法定时限 in working days")
+    materials: list[CatalogMaterial] = Field(default_factory=list)
+    fee_yuan: float = Field(default=0, ge=0)
+    fee_note: ShortText | None = None
+    expected_minutes: float = Field(gt=0)
+
+
+class CatalogCategory(BaseModel):
+    """A category (one queue, one prefix letter), where it is served and its items."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: Code
+    prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
+    name: Text
+    zone: Code
+    zone_name: Text
+    floor: int
+    windows: list[int]
+    items: list[CatalogItem] = Field(default_factory=list)
+
+
+class ServiceCatalog(Message):
+    """Server -> kiosk or terminal `cmd/catalog`: categories, items and service guides of the
+    hall at layout `version` (the device caches it and shows it while the server is away)."""
+
+    request_id: RequestId
+    version: int = Field(ge=0)
+    hall_name: Text
+    categories: list[CatalogCategory]
+
+
+# ---- queries of the self-service terminal -----------------------------------------------
+
+class Query(Message):
+    """Terminal or kiosk -> server `evt/query`: a ticket's or a case's status by the token in
+    its QR code; `purpose: reprint` also returns the document to print again (marked 补打,
+    logged by the server)."""
+
+    request_id: RequestId
+    kind: Literal["ticket", "case"]
+    token: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+    purpose: Literal["view", "reprint"] = "view"
+
+
+class TicketView(BaseModel):
+    """A ticket's live status (no personal data)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    number: str
+    state: Code = Field(description="waiting, called, serving, done, no_show, cancelled ...")
+    category_name: Text
+    people_ahead: int | None = None
+    predicted_wait_min: int | None = None
+    window: int | None = None
+    about_to_be_called: bool = False
+    issued_at: AwareDatetime
+
+
+class CaseView(BaseModel):
+    """A case's progress (办件进度) and its promised deadline (限时办结)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    case_no: Code
+    status: Code = Field(description="accepted, in_progress, completed, returned")
+    status_name: Text
+    items: list[Text]
+    accepted_at: AwareDatetime
+    promised_by: AwareDatetime
+    working_days_left: int = Field(description="negative: overdue")
+    window: int
+    owner: ShortText = Field(description="首问负责人: name and 工号")
+
+
+class QueryResult(Message):
+    """Server -> terminal `cmd/query-result` for a `request_id`."""
+
+    request_id: RequestId
+    found: bool
+    code: Code | None = None
+    message: ShortText | None = None
+    message_en: ShortText | None = None
+    ticket: TicketView | None = None
+    case: CaseView | None = None
+    document: TicketDocument | ReceiptDocument | None = Field(
+        default=None, discriminator="kind", description="with purpose reprint")
 
 
 # ---- windows: caller keys and rating pads -----------------------------------------------

@@ -15,8 +15,10 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from devices.protocol import messages as m
-from devices.protocol.catalog import DecodeError, decode
+from devices.protocol.catalog import DecodeError, decode, encode
 from devices.protocol.topics import DeviceType, Kind, Topic, TopicError, cmd, parse
+from hallserver.bus.catalog import service_catalog
+from hallserver.config.models import I18nText
 from hallserver.domain.errors import DomainError
 from hallserver.domain.privacy import mask_personal
 from hallserver.services import Services
@@ -77,7 +79,8 @@ class BusStats:
             return {"handled": dict(self.handled), "rejected": dict(self.rejected)}
 
 
-def issued_message(request_id: str, t: IssuedTicket) -> m.TicketIssued:
+def issued_message(request_id: str, t: IssuedTicket, base_url: str | None = None
+                   ) -> m.TicketIssued:
     """The kiosk's reply for a committed ticket."""
     return m.TicketIssued(
         request_id=request_id, number=t.number, category=t.category,
@@ -85,7 +88,9 @@ def issued_message(request_id: str, t: IssuedTicket) -> m.TicketIssued:
         item=t.item_code, priority=t.priority, people_ahead=t.people_ahead,
         predicted_wait_min=t.predicted_wait_min,
         zone=m.Text(zh=t.zone.name.zh, en=t.zone.name.en), windows=t.windows,
-        status_path=t.status_path, issued_at=t.issued_at, replayed=t.replayed)
+        status_path=t.status_path,
+        status_url=f"{base_url}{t.status_path}" if base_url else None,
+        issued_at=t.issued_at, replayed=t.replayed, appointment_at=t.appointment_at)
 
 
 def refusal(exc: DomainError) -> tuple[str, str, str]:
@@ -98,9 +103,10 @@ class Dispatcher:
     """Applies device messages to the services and publishes the replies."""
 
     def __init__(self, services: Services, registry: DeviceRegistry, publisher: Publisher,
-                 stats: BusStats, *, on_birth: Callable[[DeviceInfo], None] | None = None
-                 ) -> None:
+                 stats: BusStats, *, on_birth: Callable[[DeviceInfo], None] | None = None,
+                 base_url: str | None = None) -> None:
         self.services = services
+        self.base_url = base_url
         self.registry = registry
         self.publisher = publisher
         self.stats = stats
@@ -154,6 +160,12 @@ class Dispatcher:
                 return f"presence:{message.state.value}"
             case m.TicketRequest():
                 return self._ticket(device, message)
+            case m.CheckIn():
+                return self._check_in(device, message)
+            case m.CatalogRequest():
+                return self._catalog(device, message)
+            case m.Query():
+                return self._query(device, message)
             case m.PrinterStatus():
                 self.registry.printer_status(device.id, message)
                 return "printer-status"
@@ -175,24 +187,95 @@ class Dispatcher:
     # ---- tickets ----------------------------------------------------------------------------
 
     def _ticket(self, device: DeviceInfo, msg: m.TicketRequest) -> str:
-        try:
+        def issue() -> IssuedTicket:
             req = IssueTicketRequest(category=msg.category, item_code=msg.item,
                                      priority=msg.priority)
-            issued = self.services.tickets.issue(
+            return self.services.tickets.issue(
                 req, channel=device.type.value,
                 idempotency_key=f"mqtt:{device.id}:{msg.request_id}")
+        return self._issue(device, msg.request_id, issue)
+
+    def _check_in(self, device: DeviceInfo, msg: m.CheckIn) -> str:
+        # A redelivered check-in finds the appointment checked in and gets the same ticket.
+        outcome = self._issue(device, msg.request_id, lambda: self.services.appointments
+                              .check_in(msg.code, channel=device.type.value))
+        if outcome.startswith("refused:appointment") or outcome == "refused:invalid_request":
+            self.stats.reject("bad-appointment-code", device.id, outcome)
+        return f"check-in:{outcome}"
+
+    def _issue(self, device: DeviceInfo, request_id: str,
+               issue: Callable[[], IssuedTicket]) -> str:
+        try:
+            issued = issue()
         except DomainError as exc:
             code, zh, en = refusal(exc)
             self._reply(device, "ticket-refused", m.TicketRefused(
-                request_id=msg.request_id, code=code, message=zh, message_en=en))
+                request_id=request_id, code=code, message=zh, message_en=en))
             return f"refused:{code}"
         except ValidationError:
             self._reply(device, "ticket-refused", m.TicketRefused(
-                request_id=msg.request_id, code="invalid_request", message="请求无效",
+                request_id=request_id, code="invalid_request", message="请求无效",
                 message_en="invalid request"))
             return "refused:invalid_request"
-        self._reply(device, "ticket-issued", issued_message(msg.request_id, issued))
+        self._reply(device, "ticket-issued", issued_message(request_id, issued,
+                                                            self.base_url))
         return "issued:replayed" if issued.replayed else "issued"
+
+    # ---- catalog and queries ----------------------------------------------------------------
+
+    def _catalog(self, device: DeviceInfo, msg: m.CatalogRequest) -> str:
+        ctx = self.services.ctx
+        with ctx.db.read() as session:
+            cfg = ctx.layout.current(session)
+            version = ctx.layout.current_version(session)
+        catalog = service_catalog(cfg, version, msg.request_id)
+        if len(encode(catalog)) > m.MAX_PAYLOAD_BYTES:
+            logger.error("the service catalog (%d categories) is over %d bytes: devices "
+                         "refuse it", len(catalog.categories), m.MAX_PAYLOAD_BYTES)
+        self._reply(device, "catalog", catalog)
+        return "catalog"
+
+    def _query(self, device: DeviceInfo, msg: m.Query) -> str:
+        try:
+            if msg.kind == "ticket":
+                result = self._ticket_query(msg)
+            else:
+                result = self._case_query(device, msg)
+        except DomainError as exc:
+            code, zh, en = refusal(exc)
+            result = m.QueryResult(request_id=msg.request_id, found=False, code=code,
+                                   message=zh, message_en=en)
+        self._reply(device, "query-result", result)
+        return f"query:{msg.kind}:{'found' if result.found else result.code}"
+
+    def _ticket_query(self, msg: m.Query) -> m.QueryResult:
+        s = self.services.tickets.status(msg.token)
+        view = m.TicketView(
+            number=s.number, state=s.state.value, category_name=m.Text(
+                zh=s.category_name.zh, en=s.category_name.en),
+            people_ahead=s.people_ahead, predicted_wait_min=s.predicted_wait_min,
+            window=s.window, about_to_be_called=s.about_to_be_called, issued_at=s.issued_at)
+        return m.QueryResult(request_id=msg.request_id, found=True, ticket=view)
+
+    def _case_query(self, device: DeviceInfo, msg: m.Query) -> m.QueryResult:
+        cases = self.services.cases
+        snap = (cases.reprint(msg.token, actor=device.id) if msg.purpose == "reprint"
+                else cases.by_token(msg.token))
+        view = m.CaseView(
+            case_no=snap.case_no, status=snap.status, status_name=_text(snap.status_name),
+            items=[_text(i) for i in snap.items], accepted_at=snap.accepted_at,
+            promised_by=snap.promised_by, working_days_left=snap.working_days_left,
+            window=snap.window, owner=snap.owner[:200])
+        document = None
+        if msg.purpose == "reprint":
+            document = m.ReceiptDocument(
+                case_no=snap.case_no, items=view.items,
+                materials=[x[:200] for x in snap.materials], promised_by=snap.promised_by,
+                window=snap.window, owner=view.owner,
+                qr_url=f"{self.base_url or ''}/c/{snap.public_token}",
+                accepted_at=snap.accepted_at)
+        return m.QueryResult(request_id=msg.request_id, found=True, case=view,
+                             document=document)
 
     # ---- events applied once through the inbox ----------------------------------------------
 
@@ -265,6 +348,10 @@ class Dispatcher:
 
     def _reply(self, device: DeviceInfo, name: str, message: m.Message) -> None:
         self.publisher.publish(cmd(self.hall_id, device.type, device.id, name), message)
+
+
+def _text(value: I18nText) -> m.Text:
+    return m.Text(zh=value.zh[:200], en=value.en[:200])
 
 
 class _Unstaffed(Exception):

@@ -109,6 +109,7 @@ class BusRuntime:
         self.sync: DisplaySync | None = None
         self.stats = BusStats()
         self.simulate = settings.simulate
+        self.base_url = settings.base_url()
         self.simulation: SimulatedHall | None = None
 
     def start(self) -> None:
@@ -125,7 +126,7 @@ class BusRuntime:
                                   self.services.queues)
         sync = DisplaySync(displays, registry, bus, hall_id)
         dispatcher = Dispatcher(self.services, registry, bus, self.stats,
-                                on_birth=sync.on_birth)
+                                on_birth=sync.on_birth, base_url=self.base_url)
         self.services.ctx.listeners.append(sync.on_change)
         registry.link = bus.connected.is_set
         sync.start()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hallserver.services.appointments import AppointmentService
 from hallserver.services.auth import AuthService
+from hallserver.services.cases import CaseService
 from hallserver.services.devices import DeviceInfo, DeviceRegistry
 from hallserver.services.hall import HallContext
 from hallserver.services.layout import LayoutService
@@ -24,14 +26,17 @@ class Services:
     windows: WindowService
     queues: QueueService
     devices: DeviceRegistry
+    appointments: AppointmentService
+    cases: CaseService
 
     @classmethod
     def build(cls, ctx: HallContext, devices: list[DeviceInfo] | None = None) -> Services:
         """Wire the services around a hall context and its configured devices."""
         registry = DeviceRegistry(ctx.db, ctx.hall_id, ctx.clock, devices or [])
         registry.sync_known()
+        tickets, cases = TicketService(ctx), CaseService(ctx)
         return cls(
             ctx=ctx, layout=ctx.layout, auth=AuthService(ctx.db, ctx.clock),
-            tickets=TicketService(ctx), windows=WindowService(ctx), queues=QueueService(ctx),
-            devices=registry,
+            tickets=tickets, windows=WindowService(ctx, cases), queues=QueueService(ctx),
+            devices=registry, appointments=AppointmentService(ctx, tickets), cases=cases,
         )

@@ -16,7 +16,7 @@ from hallserver.services.hall import HallContext
 from hallserver.services.queues import QueueService
 from hallserver.services.views import WindowInfo
 from hallserver.services.windows import WindowService
-from hallserver.store.models import TicketRow
+from hallserver.store.models import TicketCounterRow, TicketRow
 
 MODES = {
     WindowStatus.OPEN: m.WindowMode.OPEN,
@@ -101,8 +101,16 @@ class DisplayService:
         reason = (m.Text(zh=refusal.message_zh[:200], en=refusal.message_en[:200])
                   if refusal else None)
         waiting = {q.category: q.waiting for q in self.queues.overview()}
+        with self.ctx.db.read() as session:
+            catalog_version = self.ctx.layout.current_version(session)
+            day = self.ctx.today(cfg)
+            used = dict(session.execute(
+                select(TicketCounterRow.category, TicketCounterRow.last_seq)
+                .where(TicketCounterRow.hall_id == self.ctx.hall_id,
+                       TicketCounterRow.service_day == day)).tuples().all())
+        full = [c.code for c in cfg.categories if used.get(c.code, 0) >= c.daily_cap]
         return m.KioskState(version=version, accepting=refusal is None, reason=reason,
-                            waiting=waiting)
+                            waiting=waiting, catalog_version=catalog_version, full=full)
 
     def _latest_call(self, session: Session, cfg: HallConfig,
                      zone: str | None) -> TicketRow | None:

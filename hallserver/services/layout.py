@@ -59,6 +59,13 @@ class LayoutService:
         logger.info("hall %s layout version %d from %s", self.hall_id, version, source)
         return version
 
+    def current_version(self, session: Session) -> int:
+        """Version number of the newest layout (0 before the first)."""
+        version = session.scalar(
+            select(func.max(HallLayoutRow.version)).where(HallLayoutRow.hall_id == self.hall_id)
+        )
+        return int(version or 0)
+
     def current(self, session: Session) -> HallConfig:
         """The newest layout, read in the caller's transaction (cached per version)."""
         version = session.scalar(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,8 +43,11 @@ class TicketService:
         self.ctx = ctx
 
     def issue(self, req: IssueTicketRequest, *, channel: str,
-              idempotency_key: str | None = None) -> IssuedTicket:
-        """Issue a ticket, committed before it is returned; a reused key returns the same."""
+              idempotency_key: str | None = None,
+              appointment_at: datetime | None = None) -> IssuedTicket:
+        """Issue a ticket, committed before it is returned; a reused key returns the same.
+
+        `appointment_at`: the slot of a checked-in appointment (its routing credit)."""
         ctx = self.ctx
         body_hash = hashlib.sha256(req.model_dump_json().encode()).hexdigest()
         with ctx.db.write() as session:
@@ -74,7 +77,7 @@ class TicketService:
             ticket = Ticket(
                 number=format_number(category.prefix, seq), category=category.code,
                 service_day=day, issued_at=now, queued_at=now, priority=req.priority,
-                item_code=item.code if item else None,
+                appointment_at=appointment_at, item_code=item.code if item else None,
                 expected_minutes=item.expected_minutes if item else None,
             )
             waiting = waiting_counts(session, ctx.hall_id, day)
@@ -90,6 +93,7 @@ class TicketService:
                 hall_id=ctx.hall_id, service_day=day, number=ticket.number,
                 issued_category=category.code, category=category.code,
                 state=ticket.state.value, priority=ticket.priority, item_code=ticket.item_code,
+                appointment_at=appointment_at,
                 expected_minutes=ticket.expected_minutes, issued_at=now, queued_at=now,
                 recalls=0, public_token=secrets.token_urlsafe(16), channel=channel,
                 people_ahead_at_issue=ahead, predicted_wait_min=rounded_minutes(fc.minutes),
@@ -107,6 +111,17 @@ class TicketService:
         logger.info("issued %s (%s) via %s, %d ahead", issued.number, category.code, channel,
                     ahead)
         return issued
+
+    def reissued(self, session: Session, ticket_id: int) -> IssuedTicket:
+        """An already issued ticket again (a repeated check-in), marked replayed."""
+        row = session.get(TicketRow, ticket_id)
+        if row is None:
+            raise NotFound("号票不存在", "no such ticket")
+        return self._issued(self.ctx.layout.current(session), row, replayed=True)
+
+    def row_of(self, session: Session, issued: IssuedTicket) -> TicketRow:
+        """The stored row of a ticket just issued."""
+        return self._by_token(session, issued.public_token)
 
     def status(self, token: str) -> TicketStatus:
         """Live status of a ticket by its public token."""
@@ -188,7 +203,7 @@ class TicketService:
             zone=ZoneView(id=zone.id, name=zone.name, floor=zone.floor),
             windows=[w.number for w in cfg.windows_serving(category.code)],
             public_token=row.public_token, status_path=f"/t/{row.public_token}",
-            replayed=replayed,
+            replayed=replayed, appointment_at=row.appointment_at,
         )
 
     @staticmethod

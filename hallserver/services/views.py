@@ -99,6 +99,8 @@ class IssuedTicket(View):
     public_token: str
     status_path: str
     replayed: bool = Field(default=False, description="same Idempotency-Key seen before")
+    appointment_at: datetime | None = Field(default=None,
+                                            description="slot of a checked-in appointment")
 
 
 class TicketStatus(View):

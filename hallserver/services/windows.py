@@ -14,8 +14,9 @@ from hallserver.config.models import HallConfig, StaffRole, Window
 from hallserver.domain.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from hallserver.domain.privacy import mask_personal
 from hallserver.domain.routing import WindowView
-from hallserver.domain.tickets import AT_WINDOW_STATES, Ticket, TicketState
+from hallserver.domain.tickets import AT_WINDOW_STATES, Outcome, Ticket, TicketState
 from hallserver.domain.windows import WindowState
+from hallserver.services.cases import CaseService
 from hallserver.services.hall import HallChange, HallContext, find_category, minutes_between
 from hallserver.services.records import (
     add_event,
@@ -83,8 +84,9 @@ Action = Callable[[_Act], None]
 class WindowService:
     """Everything staff do at a window."""
 
-    def __init__(self, ctx: HallContext) -> None:
+    def __init__(self, ctx: HallContext, cases: CaseService | None = None) -> None:
         self.ctx = ctx
+        self.cases = cases or CaseService(ctx)
 
     # ---- reads --------------------------------------------------------------------------
 
@@ -219,6 +221,9 @@ class WindowService:
             row.notes = mask_personal(req.notes) if req.notes else None
             a.save(row, ticket, "complete", TicketState.SERVING, user.username,
                    req.outcome.value)
+            if req.outcome is Outcome.ACCEPTED:
+                self.cases.open(a.session, a.cfg, row, window=number,
+                                staff_id=a.state.staff_id or user.username, now=a.now)
             a.state.release(a.now)
             self.ctx.changed(HallChange("complete", window=number, number=row.number,
                                         category=row.category, ticket_id=row.id))

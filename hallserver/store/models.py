@@ -240,3 +240,73 @@ class HelperRequestRow(Base):
     created_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     answered_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class HallKeyRow(Base):
+    """A server-side secret of a hall (e.g. the appointment-code key), made once at random:
+    every server process of the hall signs and verifies with the same key."""
+
+    __tablename__ = "hall_keys"
+
+    hall_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class AppointmentRow(Base):
+    """A booked slot (预约). No personal data: who booked is the booking system's business;
+    the hall only needs the code to check the citizen in."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (Index("ix_appointments_slot", "hall_id", "slot_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    item_code: Mapped[str | None] = mapped_column(String(32))
+    slot_start: Mapped[datetime]
+    slot_end: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))  # booked, checked_in, cancelled
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    checked_in_at: Mapped[datetime | None]
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+
+class CaseRow(Base):
+    """An accepted application (受理) and its promised deadline (限时办结); the member of
+    staff who accepted it is its first-contact owner (首问负责)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("hall_id", "case_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32))
+    case_no: Mapped[str] = mapped_column(String(40))
+    public_token: Mapped[str] = mapped_column(String(32), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    items: Mapped[list[str]] = mapped_column(JSON)
+    materials: Mapped[list[str]] = mapped_column(JSON)
+    window: Mapped[int] = mapped_column(Integer)
+    owner_staff_id: Mapped[str] = mapped_column(String(16))
+    owner_name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # accepted, in_progress, completed, returned
+    accepted_at: Mapped[datetime]
+    promised_by: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class CaseEventRow(Base):
+    """Audit trail of a case: acceptance, progress, receipt prints and reprints (补打)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)

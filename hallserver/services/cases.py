@@ -1,0 +1,163 @@
+"""Cases (办件): an application accepted at a window (受理) becomes a case with a number, a
+promised deadline in working days (限时办结) and a first-contact owner (首问负责).
+
+Opened in the same transaction as the 受理 completion, so a completed ticket never lacks its
+case. Receipts (收件回执) print from `receipt()`; the self-service terminal and the phone
+follow progress by the case's public token (its QR code), never by the case number alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hallserver.config.models import HallConfig, I18nText
+from hallserver.domain.calendar import HallCalendar
+from hallserver.domain.errors import NotFound
+from hallserver.domain.numbering import next_seq
+from hallserver.services.hall import HallContext
+from hallserver.store.models import CaseEventRow, CaseRow, TicketCounterRow, TicketRow
+
+logger = logging.getLogger(__name__)
+
+CASE_COUNTER = "#case"  # a counter key no category code can take (codes are [a-z0-9-])
+CASE_DAILY_CAP = 9999
+
+STATUS_NAMES = {
+    "accepted": I18nText(zh="已受理", en="accepted"),
+    "in_progress": I18nText(zh="办理中", en="in progress"),
+    "completed": I18nText(zh="已办结", en="completed"),
+    "returned": I18nText(zh="已退回", en="returned"),
+}
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """A case as the terminal, the phone page and the receipt show it (no personal data)."""
+
+    case_no: str
+    public_token: str
+    status: str
+    status_name: I18nText
+    items: list[I18nText]
+    materials: list[str]
+    window: int
+    owner: str
+    accepted_at: datetime
+    promised_by: datetime
+    working_days_left: int
+
+
+def promised_deadline(calendar: HallCalendar, cfg: HallConfig, accepted_at: datetime,
+                      days: int) -> datetime:
+    """End of the service day `days` working days after acceptance (0: the same day)."""
+    start = calendar.service_day(accepted_at)
+    day = calendar.add_working_days(start, days)
+    close: time = cfg.opening_hours.sessions[-1].end
+    return datetime.combine(day, close, calendar.tz)
+
+
+def working_days_between(calendar: HallCalendar, start: date, end: date) -> int:
+    """Working days from start to end (negative when end is before start)."""
+    if end < start:
+        return -working_days_between(calendar, end, start)
+    count, day = 0, start
+    while day < end:
+        day = date.fromordinal(day.toordinal() + 1)
+        if calendar.is_service_day(day):
+            count += 1
+    return count
+
+
+class CaseService:
+    """Open cases on 受理 and answer who-owns-it / when-is-it-due."""
+
+    def __init__(self, ctx: HallContext) -> None:
+        self.ctx = ctx
+
+    def open(self, session: Session, cfg: HallConfig, ticket: TicketRow, *, window: int,
+             staff_id: str, now: datetime) -> CaseRow:
+        """Open the case of an accepted ticket (inside the completing transaction)."""
+        calendar = self.ctx.calendar(cfg)
+        day = calendar.service_day(now)
+        counter = session.get(TicketCounterRow, (self.ctx.hall_id, CASE_COUNTER, day))
+        if counter is None:
+            counter = TicketCounterRow(hall_id=self.ctx.hall_id, category=CASE_COUNTER,
+                                       service_day=day, last_seq=0)
+            session.add(counter)
+        seq = next_seq(counter.last_seq, CASE_DAILY_CAP, "办件", "cases")
+        counter.last_seq = seq
+        item = cfg.item(ticket.item_code) if ticket.item_code else None
+        days = item.promised_limit_days if item else 0
+        seed = next((s for s in cfg.staff if s.id == staff_id), None)
+        row = CaseRow(
+            hall_id=self.ctx.hall_id, case_no=f"{self.ctx.hall_id.upper()}-{day:%Y%m%d}-{seq:04d}",
+            public_token=secrets.token_urlsafe(16), ticket_id=ticket.id,
+            items=[item.code] if item else [],
+            materials=[mat.name for mat in item.materials] if item else [],
+            window=window, owner_staff_id=staff_id, owner_name=seed.name if seed else staff_id,
+            status="accepted", accepted_at=now,
+            promised_by=promised_deadline(calendar, cfg, now, days), finished_at=None)
+        session.add(row)
+        session.flush()
+        self.event(session, row, "accept", actor=staff_id, at=now,
+                   detail=f"ticket {ticket.number} promised {days} working days")
+        logger.info("case %s opened at window %d", row.case_no, window)
+        return row
+
+    @staticmethod
+    def event(session: Session, row: CaseRow, action: str, *, actor: str | None,
+              at: datetime, detail: str | None = None) -> None:
+        """Append to the case's audit trail."""
+        session.add(CaseEventRow(case_id=row.id, at=at, action=action, actor=actor,
+                                 detail=detail))
+
+    def by_token(self, token: str) -> CaseSnapshot:
+        """A case by its public token (from the receipt's QR code)."""
+        with self.ctx.db.read() as session:
+            cfg = self.ctx.layout.current(session)
+            return self.snapshot(cfg, self._row(session, token))
+
+    def reprint(self, token: str, actor: str) -> CaseSnapshot:
+        """A receipt copy (补打): logged on the case, returned for printing."""
+        with self.ctx.db.write() as session:
+            cfg = self.ctx.layout.current(session)
+            row = self._row(session, token)
+            self.event(session, row, "reprint", actor=actor, at=self.ctx.clock())
+            return self.snapshot(cfg, row)
+
+    def for_ticket(self, session: Session, ticket_id: int) -> CaseRow | None:
+        """The case opened from a ticket, if any."""
+        return session.scalar(select(CaseRow).where(CaseRow.ticket_id == ticket_id))
+
+    def snapshot(self, cfg: HallConfig, row: CaseRow) -> CaseSnapshot:
+        """What a case shows."""
+        calendar = self.ctx.calendar(cfg)
+        today = calendar.service_day(self.ctx.clock())
+        names = []
+        for code in row.items:
+            try:
+                names.append(cfg.item(code).name)
+            except KeyError:  # an item since removed from the layout keeps its code
+                names.append(I18nText(zh=code, en=code))
+        return CaseSnapshot(
+            case_no=row.case_no, public_token=row.public_token, status=row.status,
+            status_name=STATUS_NAMES.get(row.status, I18nText(zh=row.status, en=row.status)),
+            items=names, materials=list(row.materials), window=row.window,
+            owner=f"{row.owner_name} ({row.owner_staff_id})", accepted_at=row.accepted_at,
+            promised_by=row.promised_by,
+            working_days_left=working_days_between(calendar, today,
+                                                   calendar.service_day(row.promised_by)))
+
+    def _row(self, session: Session, token: str) -> CaseRow:
+        row = session.scalar(select(CaseRow).where(CaseRow.public_token == token,
+                                                   CaseRow.hall_id == self.ctx.hall_id))
+        if row is None:
+            raise NotFound("办件不存在，请核对回执", "no such case: check the receipt")
+        return row
+
