@@ -43,6 +43,8 @@ class FakeState:
     """Never answer a status query (a printer switched off behind a live socket)."""
     delay_s: float = 0.0
     """Answer this late."""
+    cuts_left: int | None = None
+    """The roll runs out after this many more cuts (None: it never does)."""
 
 
 class FakePrinter:
@@ -142,6 +144,8 @@ class FakePrinter:
                             answers += self._answer(cmd)
                     else:
                         self.printed += cmd
+                        if cmd[:2] == b"\x1dV":
+                            self._cut()
                     pos += length
                     continue
                 end = pos
@@ -153,6 +157,13 @@ class FakePrinter:
             delay = self._state.delay_s
             self._cond.notify_all()
         return answers, delay
+
+    def _cut(self) -> None:
+        left = self._state.cuts_left
+        if left is not None:
+            left -= 1
+            self._state = replace(self._state, cuts_left=left,
+                                  paper=PaperState.OUT if left <= 0 else self._state.paper)
 
     def _wait_release(self, stop: threading.Event) -> None:
         with self._cond:

@@ -97,7 +97,7 @@ class PrintProfile:
 def clean(text: str) -> str:
     """The text without control and format characters (no ESC/POS injection, no bidi tricks)."""
     return "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch
-                   for ch in text).strip()
+                   for ch in text).rstrip()
 
 
 def is_ascii(text: str) -> bool:
