@@ -121,7 +121,7 @@ class JobJournal:
         """Mark every job left `started` (a crash) as failed; returns their ids."""
         with self._transaction():
             ids = [str(r[0]) for r in self._db.execute(
-                "SELECT job_id FROM jobs WHERE state = 'started' ORDER BY updated_at")]
+                "SELECT job_id FROM jobs WHERE state = 'started' ORDER BY updated_at, rowid")]
             self._db.execute(
                 "UPDATE jobs SET state = 'done', ok = 0, error = ?, updated_at = ? "
                 "WHERE state = 'started'", (INTERRUPTED.value, time.time()))
