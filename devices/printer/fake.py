@@ -247,10 +247,10 @@ class FakeNetworkPrinter(FakePrinter):
         for conn in clients:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-        if self._server is not None:
-            self._server.close()
         for t in self._threads:
             t.join(timeout=2)
+        if self._server is not None:
+            self._server.close()  # after the accept thread: it selects on this socket
 
     def __enter__(self) -> Self:
         return self.start()
