@@ -12,6 +12,11 @@ from zoneinfo import ZoneInfo
 
 from devices.config.models import Printer
 from devices.protocol import messages as m
+from hallserver.bus.accounts import BrokerAccount
+
+SERVER = BrokerAccount("hallserver", "server-pw-printer-1", "server")
+PRINTER = BrokerAccount("printer-t1", "printer-pw-1", "device")
+BROKER_ACCOUNTS = (SERVER, PRINTER)
 
 TZ = ZoneInfo("Asia/Shanghai")
 HALL_NAME = m.Text(zh="某市政务服务中心", en="City Government Service Center")
