@@ -2,11 +2,11 @@
 
 A golden pins the whole stream, so any change to layout, commands or encoding shows up in
 review as a changed `.bin` file. What the bytes *mean* is checked separately and
-independently in `test_render_decode.py`; a golden only says "unchanged".
+independently in `test_printer_render_decode.py`; a golden only says "unchanged".
 
 Regenerate after an intended change (then read the decode tests' verdict and the diff):
 
-    ONEWINDOW_REGEN_GOLDEN=1 .venv/bin/pytest tests/printer/test_render_golden.py
+    ONEWINDOW_REGEN_GOLDEN=1 .venv/bin/pytest tests/printer/test_printer_render_golden.py
 
 The image-mode goldens depend on FreeType's rasterisation of the CJK font: a Pillow or
 font upgrade may change them legitimately; regenerate and check the decode tests still pass.
