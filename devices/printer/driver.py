@@ -235,14 +235,23 @@ class PrinterDriver:
 
     def _read_sensors(self) -> Sensors:
         previous = self._sensors or READY
-        try:
-            link = self._ensure_link()
-            source = self._sensor_source or (
-                QuerySensors() if link.has_sensors else FixedSensors())
-            sensors = source.read(link, self._deadlines, self.timeout)
-        except (PrinterTimeout, OSError) as exc:
-            logger.info("%s: printer not reachable: %s", self.config.id, exc)
-            sensors = Sensors(answered=False)
+        sensors = Sensors(answered=False)
+        for _attempt in range(2):
+            reused = self._link is not None
+            try:
+                link = self._ensure_link()
+                source = self._sensor_source or (
+                    QuerySensors() if link.has_sensors else FixedSensors())
+                sensors = source.read(link, self._deadlines, self.timeout)
+            except OSError as exc:
+                # A network printer closes an idle connection: one retry on a fresh one.
+                logger.info("%s: printer link failed: %s", self.config.id, exc)
+                self._drop_link()
+                if reused:
+                    continue
+            except PrinterTimeout as exc:
+                logger.info("%s: printer not reachable: %s", self.config.id, exc)
+            break
         if not sensors.answered:
             self._drop_link()  # reopen next time: a fresh connection, no stale answers
             sensors = previous.unanswered()

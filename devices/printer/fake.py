@@ -238,6 +238,14 @@ class FakeNetworkPrinter(FakePrinter):
                 except OSError:
                     return
 
+    def drop_connections(self) -> None:
+        """Close every open connection from the printer's side (an idle timeout)."""
+        with self._cond:
+            clients, self._clients = list(self._clients), []
+        for conn in clients:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
     def close(self) -> None:
         """Stop serving and close every connection."""
         self._stop.set()

@@ -241,7 +241,8 @@ class _Builder:
         image_mode = self.profile.chinese == "image" and not is_ascii(text)
         if image_mode:
             font = _font(self.profile.font_path, LINE_DOTS * size)
-            pieces = wrap(text, self.dots, font.getlength)
+            # one dot to spare: the bold pass draws one dot further right
+            pieces = wrap(text, self.dots - 1, font.getlength)
         else:
             pieces = wrap(text, self.dots, lambda s: text_dots(s) * size)
         for piece in pieces:
@@ -260,8 +261,11 @@ class _Builder:
         """The ticket number: ASCII in the largest custom size that fits the line."""
         text = clean(text)
         size = max(1, min(5, self.dots // max(1, text_dots(text))))
+        if not is_ascii(text):  # not a number the protocol issues, but print it faithfully
+            self.line(text, align="center", size=min(size, 2), bold=True)
+            return
         self._style(_Style("center", size, True, False))
-        self.printer._raw(text.encode("ascii", errors="replace") + b"\n")
+        self.printer._raw(text.encode("ascii") + b"\n")
 
     def rule(self) -> None:
         """A dashed separator."""

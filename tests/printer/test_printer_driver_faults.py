@@ -160,6 +160,17 @@ def test_a_late_answer_within_the_timeout_prints_and_a_later_one_is_offline(
     assert _cuts(bytes(fake.printed)) == 1
 
 
+def test_a_connection_the_printer_closed_while_idle_is_reopened(
+        fake: FakeNetworkPrinter, make: Make, statuses: list[m.PrinterStatus]) -> None:
+    driver = make(_net(fake))
+    assert driver.print_job(job()).ok
+    fake.drop_connections()
+    assert driver.print_job(job()).ok
+    assert _cuts(bytes(fake.printed)) == 2
+    assert fake.connections == 2
+    assert all(s.online for s in statuses)
+
+
 def test_no_printer_listening_is_offline(make: Make, statuses: list[m.PrinterStatus]) -> None:
     with FakeNetworkPrinter() as gone:
         transport = _net(gone)
