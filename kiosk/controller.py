@@ -36,6 +36,7 @@ from kiosk.model import KioskView, Level, Notice, Page
 logger = logging.getLogger(__name__)
 
 SOFT_WAIT_S = 3.0  # after this the issuing screen says it is still connecting
+RESEND_S = 4.0  # an unanswered request is sent again (same request_id: same ticket)
 HARD_WAIT_S = 20.0  # after this the kiosk stops waiting (a late reply may still come)
 CATALOG_RETRY_S = 10.0
 CODE_MAX = 19  # XXXX-XXXX-XXXX-XXXX
@@ -92,6 +93,10 @@ class _Pending:
     kind: Literal["ticket", "check-in", "query", "reprint"]
     started: float
     session: int
+    name: str
+    message: m.Message
+    last_sent: float
+    resent: int = 0
     gave_up: bool = False
 
 
@@ -195,12 +200,10 @@ class KioskController:
             if v.category.code in v.full:
                 self._show(page=Page.REFUSED, refusal=CATEGORY_FULL)
                 return
-            request_id = self.new_id()
-            self.link.emit("ticket-request", m.TicketRequest(
-                request_id=request_id, category=v.category.code,
+            self._send("ticket", "ticket-request", m.TicketRequest(
+                request_id=self.new_id(), category=v.category.code,
                 item=v.item.code if v.item else None, priority=v.priority,
                 language="en" if v.language == "en" else "zh"))
-            self._pending = _Pending(request_id, "ticket", self.clock(), self._session)
             self._show(page=Page.ISSUING, banner=None, refusal=None)
 
     def open_check_in(self) -> None:
@@ -323,8 +326,10 @@ class KioskController:
                     p.gave_up = True
                     self._show(page=Page.PAUSED if p.kind != "query" else Page.REFUSED,
                                paused=GAVE_UP, refusal=GAVE_UP, banner=None)
-                elif waited >= SOFT_WAIT_S and self.view.banner is None:
-                    self._show(banner=STILL_CONNECTING)
+                else:
+                    self._resend(p, now)
+                    if waited >= SOFT_WAIT_S and self.view.banner is None:
+                        self._show(banner=STILL_CONNECTING)
             idle = now - self._last_touch >= self.settings.idle_return_s
             if idle and self.view.page is not Page.HOME and (p is None or p.gave_up):
                 logger.debug("idle: back to home")
@@ -390,11 +395,9 @@ class KioskController:
         if not self.view.accepting:
             self._show(page=Page.PAUSED)
             return
-        request_id = self.new_id()
-        self.link.emit("check-in", m.CheckIn(request_id=request_id, code=code.strip()[:80],
-                                             language="en" if self.view.language == "en"
-                                             else "zh"))
-        self._pending = _Pending(request_id, "check-in", self.clock(), self._session)
+        self._send("check-in", "check-in", m.CheckIn(
+            request_id=self.new_id(), code=code.strip()[:80],
+            language="en" if self.view.language == "en" else "zh"))
         self._show(page=Page.ISSUING, banner=None, refusal=None)
 
     def _query(self, kind: Literal["ticket", "case"], token: str,
@@ -405,14 +408,27 @@ class KioskController:
         if not (connected and server):
             self._show(page=Page.REFUSED, refusal=SERVER_AWAY)
             return
-        request_id = self.new_id()
-        self.link.emit("query", m.Query(request_id=request_id, kind=kind, token=token,
-                                        purpose=purpose))
-        self._pending = _Pending(request_id, "reprint" if purpose == "reprint" else "query",
-                                 self.clock(), self._session)
+        self._send("reprint" if purpose == "reprint" else "query", "query",
+                   m.Query(request_id=self.new_id(), kind=kind, token=token, purpose=purpose))
         if kind == "case":
             self._case_token = token
         self._show(page=Page.QUERYING, refusal=None, banner=None)
+
+    def _send(self, kind: Literal["ticket", "check-in", "query", "reprint"], name: str,
+              message: m.TicketRequest | m.CheckIn | m.Query) -> None:
+        now = self.clock()
+        self.link.emit(name, message)
+        self._pending = _Pending(message.request_id, kind, now, self._session, name, message,
+                                 last_sent=now)
+
+    def _resend(self, p: _Pending, now: float) -> None:
+        """Send an unanswered request again: a broker that restarted without persistence
+        may have lost it or its reply; the server answers a known request_id with the same
+        ticket, so this never makes a second one."""
+        connected, server = self.link.available()
+        if connected and server and now - p.last_sent >= RESEND_S:
+            p.last_sent, p.resent = now, p.resent + 1
+            self.link.emit(p.name, p.message)
 
     def _take_pending(self, request_id: str) -> _Pending | None:
         p = self._pending
@@ -430,8 +446,9 @@ class KioskController:
                            msg.number)
             return
         qr_url = msg.status_url or msg.status_path
-        # A repeated check-in returns the same ticket: its printout is a copy (补打).
-        copy = p.kind == "check-in" and msg.replayed
+        # A repeated check-in returns the same ticket: its printout is a copy (补打). After a
+        # resend, "replayed" may only mean the server saw our own first copy.
+        copy = p.kind == "check-in" and msg.replayed and p.resent == 0
         job_id = ticket_job_id(msg.status_path, msg.request_id if copy else "")
         self._show(page=Page.TICKET, ticket=msg, qr_url=qr_url, reprint=copy, banner=None,
                    refusal=None, paused=None)

@@ -1,6 +1,7 @@
 """Provision a hall: write one device file per device of a layout, and the secrets file.
 
-Per zone: a kiosk with its own printer, a self-service terminal and a call screen.
+Per zone: a kiosk with its own printer and camera, a self-service terminal with a receipt
+printer (58 mm, Chinese as images) and a camera, and a call screen.
 Per window: a rating pad, an LED display and a (virtual) caller. Every broker password is
 `!secret <device id>`; `ensure_secrets` fills the hall's untracked secrets file with random
 passwords and keeps the ones already there.
@@ -131,10 +132,15 @@ def plan_devices(hall: HallOutline) -> dict[str, str]:
         add("printer", f"printer-{z.id}1", f"{z.zh} 取号打印机", f"Ticket printer, {z.en}",
             transport={"kind": "file", "path": f"var/printer-{z.id}1.bin"},
             profile="default", chinese="gb18030", paper_width_mm=80)
+        add("printer", f"printer-{z.id}2", f"{z.zh} 自助终端打印机",
+            f"Terminal printer, {z.en}",
+            transport={"kind": "file", "path": f"var/printer-{z.id}2.bin"},
+            profile="default", chinese="image", paper_width_mm=58)
         add("kiosk", f"kiosk-{z.id}1", f"{z.zh} 取号机", f"Kiosk, {z.en}",
-            printer=f"printer-{z.id}1", zone=z.id)
+            printer=f"printer-{z.id}1", zone=z.id, camera={"device": 0})
         add("terminal", f"terminal-{z.id}1", f"{z.zh} 自助服务终端",
-            f"Self-service terminal, {z.en}", zone=z.id)
+            f"Self-service terminal, {z.en}", zone=z.id, printer=f"printer-{z.id}2",
+            camera={"device": 0})
         add("screen", f"screen-{z.id}", f"{z.zh} 综合屏", f"Call screen, {z.en}", zone=z.id,
             voice="browser", announce_repeat=2)
     for w in hall.windows:

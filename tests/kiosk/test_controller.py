@@ -7,7 +7,7 @@ from kiosk_support import AT, catalog, issued, kiosk_state, make, ready, reply
 
 from devices.protocol import messages as m
 from devices.protocol.topics import DeviceType, state
-from kiosk.controller import HARD_WAIT_S, SOFT_WAIT_S, token_of
+from kiosk.controller import HARD_WAIT_S, RESEND_S, SOFT_WAIT_S, token_of
 from kiosk.model import Page
 
 
@@ -291,3 +291,32 @@ def test_helper_language_and_elderly() -> None:
 ])
 def test_token_of(text: str, expected: object) -> None:
     assert token_of(text) == expected
+
+
+def test_an_unanswered_request_is_resent_with_the_same_id_only_while_connected() -> None:
+
+    ctl, link, _p, clock = make()
+    ready(ctl)
+    rid = take(ctl, link)
+    link.connected = False
+    clock.now += RESEND_S
+    ctl.tick()
+    assert link.names().count("ticket-request") == 1
+    link.connected = True
+    ctl.tick()
+    sent = [msg for n, msg in link.sent if n == "ticket-request"]
+    assert [s.request_id for s in sent] == [rid, rid]
+    assert sent[0] == sent[1]  # the very same message (msg_id too): the server dedups it
+
+
+def test_a_resent_check_in_answered_as_replayed_is_not_a_copy() -> None:
+
+    ctl, link, printer, clock = make()
+    ready(ctl)
+    ctl.open_check_in()
+    ctl.scanned("7K3M-0Q9T-XW2P-5RBA")
+    clock.now += RESEND_S
+    ctl.tick()
+    sent = link.last("check-in")
+    reply(ctl, "ticket-issued", issued(sent.request_id, replayed=True, appointment_at=AT))
+    assert ctl.view.reprint is False and printer.jobs[-1].reprint is False
