@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 DEMO_DB = Path("var/demo.db")
 DEMO_SECRETS = Path("var/demo-secrets.yaml")
+DEMO_DEVICES = Path("firmware_configs/demo/devices")
+REAL_KIOSK_DEVICES = ("kiosk-a1", "printer-a1", "terminal-a1", "printer-a2")
 SCHEMA_DIR = Path("firmware_configs/schema")
 DEMO_PASSWORD = "demo1234"  # noqa: S105 (demo accounts only; printed on start)
 
@@ -251,6 +253,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         config=DEFAULT_CONFIG, database_url=f"sqlite:///{DEMO_DB}", port=args.port,
         enforce_hours=args.enforce_hours, secrets=_demo_secrets(DEFAULT_CONFIG.parent),
         mqtt_port=args.mqtt_port, simulate=not args.no_sim,
+        simulate_except=list(REAL_KIOSK_DEVICES) if args.real_kiosks else [],
     )
     _init(settings, DEMO_PASSWORD, DEMO_PASSWORD,
           extra_users=[("manager", "值班主任 Duty manager", "manager")])
@@ -269,6 +272,9 @@ MQTT broker 消息代理     mqtt://127.0.0.1:{settings.mqtt_port} (embedded amq
 Simulated hall 模拟大厅  {'on: kiosks take numbers, callers call, screens announce (10x time)'
                         if settings.simulate else 'off (--no-sim)'}
 Logins 登录 (password {DEMO_PASSWORD}): admin, manager, staff 10001 (window 1, role A) ...
+Kiosk app 取号机界面   onewindow-kiosk --config {DEMO_DEVICES}/kiosk-a1.yaml
+Terminal 自助服务终端  onewindow-kiosk --config {DEMO_DEVICES}/terminal-a1.yaml
+                        (start the demo with --real-kiosks so these are not simulated too)
 Take a number 取号:  curl -X POST {base}/api/tickets -H 'content-type: application/json' \\
                         -d '{{"category": "A"}}'
 """, flush=True)
@@ -343,6 +349,9 @@ def _add_run_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     demo.add_argument("--mqtt-port", type=int, default=1883,
                       help="port of the embedded MQTT broker (0: any free port)")
     demo.add_argument("--no-sim", action="store_true", help="no simulated devices")
+    demo.add_argument("--real-kiosks", action="store_true",
+                      help="leave kiosk-a1 and terminal-a1 (and their printers) to "
+                      "onewindow-kiosk instead of simulating them")
 
     broker = sub.add_parser("broker-config",
                             help="write Mosquitto config, passwords and ACL for the devices")

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         default=None, description="secrets file (default: secrets.yaml beside the hall.yaml); "
         "ONEWINDOW_SECRET_* variables take precedence")
     simulate: bool = Field(default=False, description="run simulated devices (the demo)")
+    simulate_except: list[str] = Field(
+        default_factory=list, description="device ids left to real apps (e.g. a kiosk "
+        "started with onewindow-kiosk) when simulating")
     public_url: str | None = Field(
         default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
         description="address citizens' phones reach the server at (ticket and receipt QR "

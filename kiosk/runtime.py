@@ -15,11 +15,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from devices.camera.reader import FrameReader
+from devices.camera.scanner import QrScanner
+from devices.config.links import Camera
 from devices.config.models import Kiosk, Printer, Terminal
 from devices.printer.agent import PrinterDevice
 from devices.protocol import messages as m
@@ -115,7 +117,7 @@ class KioskRuntime:
 
     def __init__(self, config: Kiosk | Terminal, printer: Printer | None, *, state_dir: Path,
                  tz: ZoneInfo, on_view: Callable[[KioskView], None] | None = None,
-                 printer_poll_s: float = 10.0, camera: Any = None) -> None:
+                 printer_poll_s: float = 10.0, camera: bool = True) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
         self.config = config
         self.cache = CatalogCache(state_dir / f"{config.id}.catalog.json")
@@ -135,7 +137,8 @@ class KioskRuntime:
         if cached is not None:
             self._catalog_arrived(cached, save=False)
         self.client.on_command = self.controller.on_message
-        self.camera = camera
+        self.camera = (CameraScanner(config.camera, self.controller)
+                       if camera and config.camera is not None else None)
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 
@@ -178,6 +181,27 @@ class KioskRuntime:
         self.client.stop()
         if self.printer is not None:
             self.printer.stop()
+
+
+class CameraScanner:
+    """The configured camera feeding QR codes to the controller; its state shown on screen
+    (offline: the keypad is the way in)."""
+
+    def __init__(self, camera: Camera, controller: KioskController) -> None:
+        self.reader = FrameReader.for_camera(camera, on_online=controller.set_camera,
+                                             name=f"{controller.settings.device_id}-camera")
+        self.scanner = QrScanner(self.reader, controller.scanned,
+                                 name=f"{controller.settings.device_id}-qr")
+
+    def start(self) -> None:
+        """Start reading and decoding."""
+        self.reader.start()
+        self.scanner.start()
+
+    def stop(self) -> None:
+        """Stop both (bounded)."""
+        self.scanner.stop()
+        self.reader.stop()
 
 
 def describe(view: KioskView) -> dict[str, object]:

@@ -109,6 +109,7 @@ class BusRuntime:
         self.sync: DisplaySync | None = None
         self.stats = BusStats()
         self.simulate = settings.simulate
+        self.simulate_except = frozenset(settings.simulate_except)
         self.base_url = settings.base_url()
         self.simulation: SimulatedHall | None = None
 
@@ -137,7 +138,8 @@ class BusRuntime:
                        if d.type is DeviceType.CALLER and d.window is not None}
             staffed = staff_windows(self.services, callers)
             logger.info("demo: staff signed in at windows %s", staffed)
-            self.simulation = build_simulation(self.services, self.hall.infos,
+            infos = [d for d in self.hall.infos if d.id not in self.simulate_except]
+            self.simulation = build_simulation(self.services, infos,
                                                self.hall.accounts, port=self.port)
             self.simulation.start()
 

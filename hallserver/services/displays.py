@@ -104,10 +104,11 @@ class DisplayService:
         with self.ctx.db.read() as session:
             catalog_version = self.ctx.layout.current_version(session)
             day = self.ctx.today(cfg)
-            used: dict[str, int] = dict(session.execute(
-                    select(TicketCounterRow.category, TicketCounterRow.last_seq)
-                    .where(TicketCounterRow.hall_id == self.ctx.hall_id,
-                           TicketCounterRow.service_day == day)))
+            rows = session.execute(
+                select(TicketCounterRow.category, TicketCounterRow.last_seq)
+                .where(TicketCounterRow.hall_id == self.ctx.hall_id,
+                       TicketCounterRow.service_day == day)).all()
+            used = {row.category: row.last_seq for row in rows}
         full = [c.code for c in cfg.categories if used.get(c.code, 0) >= c.daily_cap]
         return m.KioskState(version=version, accepting=refusal is None, reason=reason,
                             waiting=waiting, catalog_version=catalog_version, full=full)

@@ -1,0 +1,129 @@
+"""`onewindow-kiosk`: run a queue-number kiosk or a self-service terminal from its device file.
+
+    onewindow-kiosk --config firmware_configs/demo/devices/kiosk-a1.yaml
+    onewindow-kiosk --role terminal --config firmware_configs/demo/devices/terminal-a1.yaml
+
+The broker password comes from ONEWINDOW_SECRET_<ID> or the hall's secrets file (the demo
+writes var/demo-secrets.yaml). The kiosk's printer is read from the file beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from devices.config.loader import load_device
+from devices.config.models import Kiosk, Printer, Terminal
+from devices.config.secret import SecretSource
+from hallserver.config.loader import ConfigError
+from kiosk.runtime import KioskRuntime, dumps
+
+logger = logging.getLogger("onewindow-kiosk")
+ROLES = {"kiosk": Kiosk, "terminal": Terminal}
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected WIDTHxHEIGHT, e.g. 1080x1920") from None
+    return w, h
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(prog="onewindow-kiosk", description=__doc__.split("\n")[0])
+    p.add_argument("--config", type=Path, required=True, help="the device file (YAML)")
+    p.add_argument("--role", choices=["kiosk", "terminal", "pad"], default=None,
+                   help="kiosk (取号机) or terminal (自助服务终端); default: the file's type")
+    p.add_argument("--secrets", type=Path, default=None,
+                   help="secrets file (default: secrets.yaml of the hall directory, then "
+                   "var/demo-secrets.yaml)")
+    p.add_argument("--state-dir", type=Path, default=None,
+                   help="outboxes, print journal and catalog cache (default var/<id>)")
+    p.add_argument("--tz", default="Asia/Shanghai", help="the hall's time zone for printouts")
+    p.add_argument("--size", type=_size, default=None, help="window size, e.g. 1080x1920")
+    p.add_argument("--fullscreen", action="store_true", help="full screen (production)")
+    p.add_argument("--no-camera", action="store_true", help="do not open the camera")
+    p.add_argument("--headless", action="store_true",
+                   help="no window: log every screen change as a JSON line (for checks)")
+    return p
+
+
+def _secrets(args: argparse.Namespace) -> SecretSource:
+    if args.secrets is not None:
+        return SecretSource(args.secrets)
+    hall_file = args.config.resolve().parent.parent / "secrets.yaml"
+    if hall_file.exists():
+        return SecretSource(hall_file)
+    return SecretSource(Path("var/demo-secrets.yaml"))
+
+
+def load(args: argparse.Namespace) -> tuple[Kiosk | Terminal, Printer | None]:
+    """The device and its printer, or SystemExit with the file and line of the problem."""
+    secrets = _secrets(args)
+    try:
+        device = load_device(args.config, secrets)
+    except ConfigError as exc:
+        raise SystemExit(f"invalid device file:\n{exc}") from None
+    role = args.role or device.type
+    if role == "pad":
+        raise SystemExit("the rating pad role (评价器) comes with the windows and ratings "
+                         "release; this build runs kiosks and terminals")
+    if not isinstance(device, ROLES.get(role, ())):
+        raise SystemExit(f"{args.config}: a {device.type} file cannot run as --role {role}")
+    assert isinstance(device, Kiosk | Terminal)
+    printer = None
+    if device.printer is not None:
+        path = args.config.parent / f"{device.printer}.yaml"
+        try:
+            loaded = load_device(path, secrets)
+        except (ConfigError, OSError) as exc:
+            raise SystemExit(f"printer {device.printer} of {device.id}: {exc}") from None
+        if not isinstance(loaded, Printer):
+            raise SystemExit(f"{path}: {device.printer} is a {loaded.type}, not a printer")
+        printer = loaded
+    return device, printer
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run until the window closes or SIGINT/SIGTERM."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    device, printer = load(args)
+    tz = ZoneInfo(args.tz)
+    state_dir = args.state_dir or Path("var") / device.id
+    if args.headless:
+        rt = KioskRuntime(device, printer, state_dir=state_dir, tz=tz,
+                          on_view=lambda v: print(dumps(v), flush=True),
+                          camera=not args.no_camera)
+        done = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: done.set())
+        rt.start()
+        logger.info("%s running headless (%s)", device.id, device.type)
+        done.wait()
+        rt.stop()
+        return 0
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    from kiosk.ui.app import LANDSCAPE, PORTRAIT, run_app  # noqa: PLC0415 - opens Kivy
+
+    rt = KioskRuntime(device, printer, state_dir=state_dir, tz=tz, camera=not args.no_camera)
+    rt.start(tick=False)  # the app ticks on its own thread
+    try:
+        size = args.size or (PORTRAIT if device.type == "kiosk" else LANDSCAPE)
+        run_app(rt.controller, size=size, fullscreen=args.fullscreen, tz=tz)
+    finally:
+        rt.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
