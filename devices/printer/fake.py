@@ -45,6 +45,9 @@ class FakeState:
     """Answer this late."""
     cuts_left: int | None = None
     """The roll runs out after this many more cuts (None: it never does)."""
+    stall_after_bytes: int | None = None
+    """Stop reading the wire once this many bytes were printed (a jammed printer whose
+    buffer is full, or flow control held off): the sender's write blocks."""
 
 
 class FakePrinter:
@@ -158,6 +161,12 @@ class FakePrinter:
             self._cond.notify_all()
         return answers, delay
 
+    def stalled(self) -> bool:
+        """Whether the printer has stopped taking bytes."""
+        with self._cond:
+            limit = self._state.stall_after_bytes
+            return limit is not None and len(self.printed) >= limit
+
     def _cut(self) -> None:
         left = self._state.cuts_left
         if left is not None:
@@ -218,6 +227,9 @@ class FakeNetworkPrinter(FakePrinter):
     def _serve(self, conn: socket.socket) -> None:
         with conn:
             while not self._stop.is_set():
+                if self.stalled():
+                    self._stop.wait(0.05)
+                    continue
                 ready, _, _ = select.select([conn], [], [], 0.1)
                 if not ready:
                     continue
@@ -291,11 +303,14 @@ class FakeSerialPrinter(FakePrinter):
 
     def _serve(self) -> None:
         while not self._stop.is_set():
+            if self.stalled():
+                self._stop.wait(0.05)
+                continue
             ready, _, _ = select.select([self._master], [], [], 0.1)
             if not ready:
                 continue
             try:
-                data = os.read(self._master, 65536)
+                data = os.read(self._master, 4096)
             except OSError:
                 time.sleep(0.05)  # no reader on the slave side yet
                 continue

@@ -28,6 +28,7 @@ from devices.printer.decode import Command, parse, qr_urls, text_of
 from devices.printer.driver import PrinterDriver
 from devices.printer.fake import FakeNetworkPrinter, FakeSerialPrinter, FakeState
 from devices.printer.journal import INTERRUPTED, JobJournal
+from devices.printer.render import PrintProfile
 from devices.printer.status import FixedSensors, Sensors
 from devices.protocol import messages as m
 
@@ -269,6 +270,29 @@ def test_a_serial_printer_on_a_pty(make: Make, statuses: list[m.PrinterStatus]) 
         assert driver.print_job(job()).ok
         assert qr_urls(bytes(fake.printed)) == [TICKET.qr_url]
         assert [s.paper for s in statuses] == [m.PaperState.OUT, m.PaperState.NEAR_END]
+
+
+def test_a_write_that_overruns_its_deadline_is_a_timeout_and_never_retried(
+        make: Make) -> None:
+    # A receipt in image mode (~37 kB) into a printer that stops reading after the first
+    # bytes: the pty fills up (about 14 kB) and the write blocks until its deadline (the
+    # timeout plus the wire time at 115200 baud, about 3.5 s).
+    with FakeSerialPrinter(FakeState(stall_after_bytes=1)) as fake:
+        driver = make({"kind": "serial", "url": fake.path, "baudrate": 115200},
+                      timeout_s=0.3, profile=PrintProfile(chinese="image"))
+        stuck = job(RECEIPT)
+        assert len(driver.render(stuck)) > 30_000
+        driver.start()
+        results = Results()
+        driver.submit(stuck, results)
+        (result,) = results.wait()
+        assert result.error is m.PrintError.TIMEOUT
+        assert driver.journal.state(stuck.job_id) == "done"
+        fake.set_state(stall_after_bytes=None)
+        replay = Results()
+        driver.submit(stuck, replay)  # redelivered: the outcome is unknown, never print again
+        assert replay.wait()[0].error is m.PrintError.TIMEOUT
+        assert _cuts(bytes(fake.printed)) == 0
 
 
 def test_a_serial_printer_that_stops_answering(make: Make) -> None:
