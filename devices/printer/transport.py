@@ -158,17 +158,23 @@ class EscposLink:
     def __init__(self, printer: Any, *, name: str, has_sensors: bool,
                  reader: Callable[[int], bytes] | None = None,
                  discard: Callable[[], None] | None = None,
-                 closer: Callable[[], None] | None = None) -> None:
+                 closer: Callable[[], None] | None = None,
+                 drain: Callable[[], None] | None = None) -> None:
         self.printer = printer
         self.name = name
         self.has_sensors = has_sensors
         self._reader = reader
         self._discard = discard
         self._closer = closer
+        self._drain = drain
 
     def write(self, data: bytes) -> None:
-        """Send bytes through python-escpos."""
+        """Send bytes through python-escpos; return once they left the host."""
         self.printer._raw(data)
+        if self._drain is not None:
+            # A serial write returns when the kernel has the bytes; at 9600 baud a ticket is
+            # still on the wire for seconds, and a status query sent now would wait behind it.
+            self._drain()
 
     def read(self, size: int) -> bytes:
         """Read from the device under the printer object."""
@@ -260,7 +266,8 @@ def _open_serial(t: SerialTransport, profile: str, timeout: float) -> EscposLink
         port.close()
 
     return EscposLink(printer, name=f"serial:{t.url}", has_sensors=True,
-                      reader=port.read, discard=port.reset_input_buffer, closer=close)
+                      reader=port.read, discard=port.reset_input_buffer, closer=close,
+                      drain=port.flush)
 
 
 def _open_usb(t: UsbTransport, profile: str, timeout: float) -> EscposLink:
