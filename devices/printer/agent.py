@@ -78,6 +78,7 @@ class PrinterDevice:
         self.driver = PrinterDriver(self.config, self._journal, self.tz, self.hall_name,
                                     on_status=self._on_status, sensors=self.sensors,
                                     clock=self.clock)
+        self._journal.prune()  # a redelivery never comes a month late
         for job_id in self._journal.settle_interrupted():
             logger.warning("%s: job %s was interrupted by a restart; reported failed "
                            "(print it again as a reprint)", self.config.id, job_id)
