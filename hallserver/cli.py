@@ -321,6 +321,13 @@ def cmd_bench_issue(args: argparse.Namespace) -> int:
     return run(clients=args.clients, requests=args.requests, database_url=args.database_url)
 
 
+def cmd_bench_kiosk(args: argparse.Namespace) -> int:
+    """Tap -> ticket on screen through the demo server; ticket render times."""
+    from hallserver.bench.kiosk import run  # noqa: PLC0415
+
+    return run(taps=args.taps, renders=args.renders, gap=args.gap)
+
+
 def cmd_bench_mqtt(args: argparse.Namespace) -> int:
     """Benchmark the MQTT ticket round trip and server memory for each broker."""
     from hallserver.bench.mqtt import run  # noqa: PLC0415
@@ -423,6 +430,13 @@ def _add_bench_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     mq.add_argument("--broker", choices=["amqtt", "mosquitto"], action="append",
                     help="default: both")
     mq.set_defaults(func=cmd_bench_mqtt)
+    kb = bench_sub.add_parser("kiosk", help="tap -> ticket on screen through the demo server; "
+                              "render_ticket times")
+    kb.add_argument("--taps", type=int, default=200)
+    kb.add_argument("--renders", type=int, default=200)
+    kb.add_argument("--gap", type=float, default=0.25,
+                    help="seconds between citizens (0: back to back)")
+    kb.set_defaults(func=cmd_bench_kiosk)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

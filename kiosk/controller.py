@@ -2,9 +2,10 @@
 camera events in; a new `KioskView` out.
 
 Rules it keeps:
-- a number is shown only once the server committed it (`cmd/ticket-issued`); requests go
-  through the device outbox, so a broker restart mid-request delays the ticket, never loses
-  or doubles it (the same `request_id` returns the same ticket);
+- a number is shown only once the server committed it (`cmd/ticket-issued`); an unanswered
+  request is resent with the same `request_id` while the citizen waits, so a broker restart
+  mid-request delays the ticket, never loses or doubles it; requests are not kept in the
+  outbox, so a kiosk restarted mid-request never takes a number for nobody;
 - while the broker or the server is away, or outside opening hours, taking a number is
   paused (暂停取号) and no number is shown;
 - a late reply (after the kiosk gave up waiting) is shown only to the same citizen session;
@@ -71,6 +72,11 @@ class Link(Protocol):
 
     def emit(self, name: str, message: m.Message) -> object:
         """Queue an event in the outbox (delivered when the broker is reachable)."""
+
+    def send(self, name: str, message: m.Message) -> object:
+        """Publish a request now, not stored: it dies with the process (the controller
+        resends it while the citizen waits; a restarted kiosk must not take a number for
+        nobody)."""
 
     def available(self) -> tuple[bool, bool]:
         """(connected to the broker, server online)."""
@@ -417,7 +423,7 @@ class KioskController:
     def _send(self, kind: Literal["ticket", "check-in", "query", "reprint"], name: str,
               message: m.TicketRequest | m.CheckIn | m.Query) -> None:
         now = self.clock()
-        self.link.emit(name, message)
+        self.link.send(name, message)
         self._pending = _Pending(message.request_id, kind, now, self._session, name, message,
                                  last_sent=now)
 
@@ -428,7 +434,7 @@ class KioskController:
         connected, server = self.link.available()
         if connected and server and now - p.last_sent >= RESEND_S:
             p.last_sent, p.resent = now, p.resent + 1
-            self.link.emit(p.name, p.message)
+            self.link.send(p.name, p.message)
 
     def _take_pending(self, request_id: str) -> _Pending | None:
         p = self._pending

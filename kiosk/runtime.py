@@ -53,6 +53,10 @@ class ClientLink:
         """Queue an event in the outbox."""
         return self.client.emit(name, message)
 
+    def send(self, name: str, message: m.Message) -> None:
+        """Publish a request now (not stored)."""
+        self.client.send(name, message)
+
     def available(self) -> tuple[bool, bool]:
         """(broker connected, server online)."""
         return self.client.connected.is_set(), bool(self.client.server_online)

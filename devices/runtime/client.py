@@ -184,6 +184,12 @@ class DeviceClient:
             self._pump_wake.notify()
         return seq
 
+    def send(self, name: str, message: m.Message) -> None:
+        """Publish an interactive request now (QoS 1), not stored in the outbox: it must not
+        outlive the screen that asked (a kiosk restarted mid-request would otherwise take a
+        number for nobody). The app resends it, same request_id, until answered."""
+        self.client.publish(str(self._evt(name)), encode(message), qos=1)
+
     def request(self, name: str, message: m.Message, *, timeout: float = 5.0) -> m.Message:
         """Publish a request (with `request_id`) and wait for the reply that echoes it."""
         request_id = str(getattr(message, "request_id"))  # noqa: B009

@@ -23,6 +23,9 @@ class FakeLink:
         self.sent.append((name, message))
         return len(self.sent)
 
+    def send(self, name: str, message: m.Message) -> int:
+        return self.emit(name, message)
+
     def available(self) -> tuple[bool, bool]:
         return self.connected, self.server
 
