@@ -27,7 +27,7 @@ from devices.protocol.messages import PrintError, PrintJob, PrintResult
 
 State = Literal["started", "done", "refused"]
 
-INTERRUPTED = PrintError.OTHER
+INTERRUPTED = PrintError.INTERRUPTED
 """The error reported for a job that was started but never finished (the protocol has no
 more specific value)."""
 

@@ -194,6 +194,7 @@ class PrintError(StrEnum):
     COVER_OPEN = "cover_open"
     OFFLINE = "offline"
     TIMEOUT = "timeout"
+    INTERRUPTED = "interrupted"  # started, then a crash: it may or may not be on paper
     OTHER = "other"
 
 
