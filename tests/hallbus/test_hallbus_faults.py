@@ -55,7 +55,7 @@ def test_outbox_events_survive_broker_outage_and_device_crash(hall: Hall) -> Non
         assert r.status_code == 200, r.text
         return [h for h in r.json() if h["device_id"] == "pad-7"]
 
-    wait_until(lambda: len(from_pad()) >= len(events), timeout=15, what="every helper request")
+    wait_until(lambda: len(from_pad()) >= len(events), timeout=30, what="every helper request")
     wait_until(lambda: len(revived.outbox) == 0, what="the outbox drained (all PUBACKed)")
     hall.sync_idle()
     got = from_pad()
