@@ -79,8 +79,9 @@ class FreeCapture:
     reads fail as an unplugged camera's do), optionally blocking after `block_after`."""
 
     def __init__(self, *, limit: int | None = None, block_after: int | None = None,
-                 make: Callable[[int], Image] = numbered_image) -> None:
+                 make: Callable[[int], Image] = numbered_image, pace: float = 0.001) -> None:
         self._make = make
+        self._pace = pace
         self._limit = limit
         self._block_after = block_after
         self.unblock = threading.Event()
@@ -97,7 +98,7 @@ class FreeCapture:
             return False, None
         if self._limit is not None and self.delivered >= self._limit:
             return False, None
-        threading.Event().wait(0.001)  # a camera paces its frames; keeps the GIL free
+        threading.Event().wait(self._pace)  # a camera paces its frames
         image = self._make(self.delivered)
         self.delivered += 1
         return True, image
