@@ -567,10 +567,11 @@ class KioskController:
                         m.PrintError.PAPER_OUT if status.paper is m.PaperState.OUT
                         else m.PrintError.OFFLINE if not status.online
                         else m.PrintError.COVER_OPEN)
+        live = state is not None and connected and server  # stale counts are not shown
         self._show(categories=self._offered(),
                    hall_name=self.catalog.hall_name if self.catalog else self.view.hall_name,
-                   waiting=dict(state.waiting) if state else {},
-                   full=frozenset(state.full) if state else frozenset(),
+                   waiting=dict(state.waiting) if live and state else {},
+                   full=frozenset(state.full) if live and state else frozenset(),
                    accepting=paused is None, paused=paused, printer_warning=printer_warning)
 
     def _show(self, **changes: object) -> None:
