@@ -4,16 +4,22 @@ number, priority, appointment check-in, case status and reprint, and the fault s
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import cv2
 import pytest
 from hallbus_support import Hall, wait_until
 from sqlalchemy import select
 from support import DEMO_CONFIG, login
 
+from devices.camera.qr import decode_qr
 from devices.config.links import NetworkTransport
 from devices.config.loader import load_device
 from devices.config.models import Kiosk, Printer, Terminal
@@ -264,3 +270,63 @@ def test_terminal_answers_ticket_and_case_queries_and_reprints(
     assert [(j.reprint, j.document.kind) for j in jobs] == [(True, "receipt")]
     assert jobs[0].document.case_no == case.case_no  # type: ignore[union-attr]
     assert any(u.endswith(f"/c/{token}") for u in qr_urls(bytes(fake_printer.printed)))
+
+
+def test_demo_hall_flow_screenshots(stoppers: Hall, tmp_path: Path,
+                                    fake_printer: FakeNetworkPrinter) -> None:
+    """The kiosk's screens as the demo hall drives them (real server, broker, printer),
+    rendered headless to artifacts/kiosk-demo/ - look at them."""
+    hall = stoppers
+    if hall.kind != "amqtt":
+        pytest.skip("one broker is enough for pictures")
+    rt = kiosk(hall, tmp_path, fake_printer)
+    c = rt.controller
+    shots: list[tuple[str, object]] = [("01-home", c.view)]
+    category = c.view.categories[0]
+    take(rt, category.code, category.items[0].code if category.items else None,
+         priority=True)
+    wait_until(lambda: c.view.print_state == "printed", ISSUE_TIMEOUT, "printed")
+    shots.append(("02-priority-ticket-printed", c.view))
+    manager = login(hall.client, "manager")
+    now = hall.services.ctx.clock()
+    booked = hall.client.post("/api/appointments", headers=manager, json={
+        "category": category.code, "slot_start": now.isoformat(),
+        "slot_end": (now + timedelta(minutes=30)).isoformat()}).json()
+    c.home()
+    c.open_check_in()
+    for ch in booked["code"][:9]:
+        c.type_key(ch)
+    shots.append(("03-check-in-typing", c.view))
+    for ch in booked["code"][9:]:
+        c.type_key(ch)
+    c.submit_code()
+    wait_until(lambda: c.view.page is Page.TICKET, ISSUE_TIMEOUT, "checked in")
+    shots.append(("04-appointment-ticket", c.view))
+    fake_printer.set_state(paper=m.PaperState.OUT)
+    take(rt, category.code)
+    wait_until(lambda: c.view.print_state == "failed", ISSUE_TIMEOUT, "paper out")
+    shots.append(("05-paper-out", c.view))
+    fake_printer.set_state(paper=m.PaperState.OK)
+    hall.stop_server_keeping_port()
+    wait_until(lambda: not c.view.accepting, 30, "paused")
+    c.home()
+    shots.append(("06-server-away-home", c.view))
+    take(rt, category.code)
+    shots.append(("07-server-away-paused", c.view))
+    views = tmp_path / "views.pickle"
+    views.write_bytes(pickle.dumps(shots))
+    out = Path(__file__).resolve().parents[2] / "artifacts" / "kiosk-demo"
+    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen",
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(Path(__file__).parent / "render_views.py"),
+                           str(views), str(out)], env=env, capture_output=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    for name, _view in shots:
+        png = out / f"{name}.png"
+        assert png.exists(), name
+        pixels = cv2.imread(str(png))
+        assert pixels.shape[:2] == (1920, 1080)
+        assert pixels.std() > 10, f"{name} is blank"
+    ticket = cv2.imread(str(out / "02-priority-ticket-printed.png"))
+    assert decode_qr(ticket) == shots[1][1].qr_url  # type: ignore[attr-defined]
