@@ -2,64 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import count
 
 from devices.protocol import messages as m
 from devices.protocol.topics import DeviceType, cmd, state
 from kiosk.controller import KioskController, KioskSettings
+from kiosk.testing import FakeLink, FakePrinter
+from kiosk.testing import ManualClock as FakeClock
 
 AT = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
-
-
-class FakeLink:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, m.Message]] = []
-        self.connected = True
-        self.server = True
-
-    def emit(self, name: str, message: m.Message) -> int:
-        self.sent.append((name, message))
-        return len(self.sent)
-
-    def send(self, name: str, message: m.Message) -> int:
-        return self.emit(name, message)
-
-    def available(self) -> tuple[bool, bool]:
-        return self.connected, self.server
-
-    def names(self) -> list[str]:
-        return [n for n, _ in self.sent]
-
-    def last(self, name: str) -> m.Message:
-        return next(msg for n, msg in reversed(self.sent) if n == name)
-
-
-class FakePrinter:
-    def __init__(self) -> None:
-        self.jobs: list[m.PrintJob] = []
-        self.callbacks: list[Callable[[m.PrintResult], None]] = []
-        self.status: m.PrinterStatus | None = m.PrinterStatus(paper=m.PaperState.OK)
-
-    def print_local(self, job: m.PrintJob, on_done: Callable[[m.PrintResult], None]) -> None:
-        self.jobs.append(job)
-        self.callbacks.append(on_done)
-
-    def last_status(self) -> m.PrinterStatus | None:
-        return self.status
-
-    def finish(self, ok: bool = True, error: m.PrintError | None = None) -> None:
-        job = self.jobs[-1]
-        self.callbacks[-1](m.PrintResult(job_id=job.job_id, ok=ok, error=error))
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def catalog(version: int = 3) -> m.ServiceCatalog:

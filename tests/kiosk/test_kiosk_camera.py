@@ -31,7 +31,7 @@ def test_a_code_held_to_the_camera_checks_in_once_and_only_on_the_check_in_page(
     for i in range(8):
         frame = to_bgr(scene(CODE, size=220, seed=i))
         assert cv2.imwrite(str(tmp_path / f"f_{i:03d}.png"), frame)
-    ctl, link, _printer, clock = make()
+    ctl, link, _printer, _clock = make()
     ctl.clock = time.monotonic  # the real clock: the scanner runs on threads
     ready(ctl)
     ctl.open_category("qiye")  # not a page that takes a code
@@ -50,4 +50,3 @@ def test_a_code_held_to_the_camera_checks_in_once_and_only_on_the_check_in_page(
         assert link.names().count("check-in") == 1  # held in view: one check-in
     finally:
         camera.stop()
-    del clock

@@ -3,7 +3,6 @@ real KioskController into every screen without a server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Literal
@@ -12,6 +11,8 @@ from zoneinfo import ZoneInfo
 from devices.protocol import messages as m
 from devices.protocol.topics import DeviceType, cmd, state
 from kiosk.controller import KioskController, KioskSettings
+from kiosk.testing import FakeLink, FakePrinter
+from kiosk.testing import ManualClock as FakeClock
 
 TZ = ZoneInfo("Asia/Shanghai")
 AT = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # 09:30 in the hall
@@ -19,61 +20,6 @@ HALL = "demo"
 TICKET_URL = "https://hall.example.gov.cn/t/Xq3v9kPz2LwR8sT1"
 CASE_URL = "https://hall.example.gov.cn/c/Kp7Wm2Qx9ZrT4vLs"
 Role = Literal["kiosk", "terminal"]
-
-
-class FakeLink:
-    """The controller's MQTT side: records what it emits; availability set by the test."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, m.Message]] = []
-        self.connected = True
-        self.server = True
-
-    def emit(self, name: str, message: m.Message) -> int:
-        self.sent.append((name, message))
-        return len(self.sent)
-
-    def send(self, name: str, message: m.Message) -> int:
-        return self.emit(name, message)
-
-    def available(self) -> tuple[bool, bool]:
-        return self.connected, self.server
-
-    def names(self) -> list[str]:
-        return [n for n, _ in self.sent]
-
-    def last(self, name: str) -> m.Message:
-        return next(msg for n, msg in reversed(self.sent) if n == name)
-
-
-class FakePrinter:
-    """The printer port: keeps jobs until the test finishes them."""
-
-    def __init__(self) -> None:
-        self.jobs: list[m.PrintJob] = []
-        self.callbacks: list[Callable[[m.PrintResult], None]] = []
-        self.status: m.PrinterStatus | None = m.PrinterStatus(paper=m.PaperState.OK)
-
-    def print_local(self, job: m.PrintJob, on_done: Callable[[m.PrintResult], None]) -> None:
-        self.jobs.append(job)
-        self.callbacks.append(on_done)
-
-    def last_status(self) -> m.PrinterStatus | None:
-        return self.status
-
-    def finish(self, ok: bool = True, error: m.PrintError | None = None) -> None:
-        job = self.jobs[-1]
-        self.callbacks[-1](m.PrintResult(job_id=job.job_id, ok=ok, error=error))
-
-
-class FakeClock:
-    """Monotonic time the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _t(zh: str, en: str) -> m.Text:
