@@ -259,8 +259,14 @@ class Dispatcher:
 
     def _case_query(self, device: DeviceInfo, msg: m.Query) -> m.QueryResult:
         cases = self.services.cases
-        snap = (cases.reprint(msg.token, actor=device.id) if msg.purpose == "reprint"
-                else cases.by_token(msg.token))
+        if msg.purpose == "reprint":
+            # Logged once per request: a redelivery (or the terminal's resend) only answers.
+            with self.services.ctx.db.write() as session:
+                row, fresh = self.registry.claim(session, device.id, msg.msg_id, "reprint")
+                snap = cases.reprint(msg.token, actor=device.id, log=fresh)
+                row.outcome = "ok"
+        else:
+            snap = cases.by_token(msg.token)
         view = m.CaseView(
             case_no=snap.case_no, status=snap.status, status_name=_text(snap.status_name),
             items=[_text(i) for i in snap.items], accepted_at=snap.accepted_at,

@@ -123,17 +123,15 @@ class CaseService:
             cfg = self.ctx.layout.current(session)
             return self.snapshot(cfg, self._row(session, token))
 
-    def reprint(self, token: str, actor: str) -> CaseSnapshot:
-        """A receipt copy (补打): logged on the case, returned for printing."""
+    def reprint(self, token: str, actor: str, *, log: bool = True) -> CaseSnapshot:
+        """A receipt copy (补打): logged on the case (unless `log` is false: a redelivered
+        request already was), returned for printing."""
         with self.ctx.db.write() as session:
             cfg = self.ctx.layout.current(session)
             row = self._row(session, token)
-            self.event(session, row, "reprint", actor=actor, at=self.ctx.clock())
+            if log:
+                self.event(session, row, "reprint", actor=actor, at=self.ctx.clock())
             return self.snapshot(cfg, row)
-
-    def for_ticket(self, session: Session, ticket_id: int) -> CaseRow | None:
-        """The case opened from a ticket, if any."""
-        return session.scalar(select(CaseRow).where(CaseRow.ticket_id == ticket_id))
 
     def snapshot(self, cfg: HallConfig, row: CaseRow) -> CaseSnapshot:
         """What a case shows."""

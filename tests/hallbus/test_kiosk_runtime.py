@@ -27,7 +27,7 @@ from devices.config.secret import SecretSource
 from devices.printer.decode import qr_urls, text_of
 from devices.printer.fake import FakeNetworkPrinter
 from devices.protocol import messages as m
-from hallserver.store.models import CaseRow
+from hallserver.store.models import CaseEventRow, CaseRow
 from kiosk.model import Page
 from kiosk.runtime import KioskRuntime
 
@@ -245,6 +245,9 @@ def test_terminal_answers_ticket_and_case_queries_and_reprints(
     rt = kiosk(hall, tmp_path, fake_printer, "terminal-a1", "printer-a2")
     assert rt.printer is not None and rt.printer.config.chinese == "image"  # 58 mm, images
     jobs: list[m.PrintJob] = []
+    link_log: list[tuple[str, m.Message]] = []
+    real_send = rt.client.send
+    rt.client.send = lambda name, msg: (link_log.append((name, msg)), real_send(name, msg))[1]  # type: ignore[method-assign]
     real = rt.printer.print_local
     rt.printer.print_local = lambda job, done=None: (jobs.append(job), real(job, done))  # type: ignore[method-assign]
     c = rt.controller
@@ -270,6 +273,17 @@ def test_terminal_answers_ticket_and_case_queries_and_reprints(
     assert [(j.reprint, j.document.kind) for j in jobs] == [(True, "receipt")]
     assert jobs[0].document.case_no == case.case_no  # type: ignore[union-attr]
     assert any(u.endswith(f"/c/{token}") for u in qr_urls(bytes(fake_printer.printed)))
+    # The same reprint request delivered again is answered but logged once.
+    sent = [msg for _name, msg in link_log if isinstance(msg, m.Query)]
+    assert sent[-1].purpose == "reprint"
+    before = hall.stats()["handled"].get("query", 0)
+    rt.client.send("query", sent[-1])
+    wait_until(lambda: hall.stats()["handled"].get("query", 0) > before, 10, "redelivery")
+    with hall.services.ctx.db.read() as s:
+        reprints = s.scalars(select(CaseEventRow.action).where(
+            CaseEventRow.action == "reprint")).all()
+    assert reprints == ["reprint"]
+    assert len(jobs) == 1  # nothing printed for the redelivery
 
 
 def test_demo_hall_flow_screenshots(stoppers: Hall, tmp_path: Path,
