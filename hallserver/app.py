@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from hallserver import web
 from hallserver.api.routers import (
     appointments,
     auth,
@@ -102,8 +103,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.services = services
     app.state.bus = runtime
     for router in (health.router, auth.router, tickets.router, queues.router,
-                   windows.router, layout.router, devices.router, appointments.router):
+                   windows.router, layout.router, devices.router, appointments.router,
+                   web.router):
         app.include_router(router)
+    web.mount_static(app)
     _install_error_handlers(app)
     return app
 

@@ -232,6 +232,9 @@ class StaffOnDuty(BaseModel):
     role: Literal["A", "B"]
     staff_id: Code
     name: ShortText
+    photo: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = Field(
+        default=None, description="content hash of the staff photo (亮证); a pad without it "
+        "asks for it with `evt/photo-request`; null = no photo on file")
 
 
 class WindowDisplayState(Message):
@@ -451,29 +454,54 @@ class KeyResult(Message):
 
 
 class PadArm(Message):
-    """Server -> pad `cmd/arm`: rate this transaction with this single-use token."""
+    """Server -> pad `cmd/arm`: ask the citizen to rate this transaction. The token is
+    single-use and bound by the server to (ticket, window, expiry); a newer arm replaces an
+    older one on the pad."""
 
     token: RequestId
-    number: str
+    number: str = Field(description="the ticket number just served")
     window: int
-    expires_at: AwareDatetime
+    category_name: Text | None = None
+    staff: StaffOnDuty | None = Field(default=None, description="who served (the one rated)")
+    expires_at: AwareDatetime = Field(description="after this the server refuses the rating")
 
 
 class Rating(Message):
-    """Pad -> server `evt/rating`: the citizen's rating for an armed token."""
+    """Pad -> server `evt/rating`: the citizen's rating for an armed token. The window is the
+    pad's own (from its topic); nothing in the payload names a window or a citizen."""
 
     token: RequestId
     level: int = Field(ge=1, le=5, description="5 非常满意 4 满意 3 基本满意 2 不满意 1 非常不满意")
     reasons: list[Code] = Field(default_factory=list, max_length=10,
-                                description="reason codes, asked for levels 1 and 2")
+                                description="reason codes (devices.protocol.ratings), "
+                                "asked for levels 1 and 2")
+    comment: ShortText | None = Field(default=None, description="free text; masked on receipt")
 
 
 class RatingAck(Message):
-    """Server -> pad `cmd/rating-ack`: accepted or refused (with a code)."""
+    """Server -> pad `cmd/rating-ack`: accepted (also for a redelivered copy) or refused
+    with a code: unknown-token, expired, used, wrong-window, unknown-reason."""
 
     token: RequestId
     accepted: bool
     code: Code | None = None
+
+
+class PhotoRequest(Message):
+    """Pad -> server `evt/photo-request`: send the photo of a staff member on duty."""
+
+    request_id: RequestId
+    staff_id: Code
+
+
+class StaffPhoto(Message):
+    """Server -> pad `cmd/photo`: a staff photo (JPEG, base64), cached by its hash."""
+
+    request_id: RequestId
+    staff_id: Code
+    photo: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = Field(
+        default=None, description="content hash; null = no photo on file")
+    jpeg_b64: Annotated[str, StringConstraints(max_length=48 * 1024)] | None = None
 
 
 class HelperRequest(Message):

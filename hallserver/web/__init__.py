@@ -1,0 +1,20 @@
+"""Web pages served by the hall server (assets local, no CDN)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from hallserver.web.pages import router
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve the pages' scripts, styles and images under /static."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+__all__ = ["STATIC_DIR", "mount_static", "router"]
