@@ -499,8 +499,9 @@ class StaffPhoto(Message):
 
     request_id: RequestId
     staff_id: Code
+    found: bool = Field(description="false: no photo on file (the pad shows initials)")
     photo: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = Field(
-        default=None, description="content hash; null = no photo on file")
+        default=None, description="content hash")
     jpeg_b64: Annotated[str, StringConstraints(max_length=48 * 1024)] | None = None
 
 
