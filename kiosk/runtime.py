@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from devices.camera.reader import FrameReader
 from devices.camera.scanner import QrScanner
 from devices.config.links import Camera
-from devices.config.models import Kiosk, Printer, Terminal
+from devices.config.models import DeviceBase, Kiosk, Printer, Terminal
 from devices.printer.agent import PrinterDevice
 from devices.protocol import messages as m
 from devices.runtime.client import DeviceClient, DeviceIdentity
@@ -36,8 +36,8 @@ SCAN_PAGES = frozenset({Page.HOME, Page.CHECK_IN, Page.SCAN})
 TICK_S = 0.5
 
 
-def identity_of(config: Kiosk | Terminal) -> DeviceIdentity:
-    """MQTT identity of a kiosk or terminal config (user name = device id)."""
+def identity_of(config: DeviceBase) -> DeviceIdentity:
+    """MQTT identity of a device config (user name = device id)."""
     return DeviceIdentity(hall=config.hall, type=config.device_type, id=config.id,
                           password=config.mqtt.password.get_secret_value(),
                           host=config.mqtt.host, port=config.mqtt.port,
