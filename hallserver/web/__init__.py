@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hallserver.web.pages import router
-
-STATIC_DIR = Path(__file__).parent / "static"
+from hallserver.web.pages import STATIC_DIR, router
 
 
 def mount_static(app: FastAPI) -> None:

@@ -2,6 +2,65 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from hallserver.api.deps import ServicesDep, optional_user
+from hallserver.services.views import Principal
 
 router = APIRouter(include_in_schema=False)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# Pages load only their own scripts and styles: nothing inline, nothing from elsewhere.
+SHELL_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+MaybeUser = Annotated[Principal | None, Depends(optional_user)]
+
+_NOT_FOUND = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>没有该窗口 / No such window</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/static/common.css"></head>
+<body class="plain"><main class="notice"><h1>没有{n}号窗口</h1><p lang="en">No window {n}.</p>
+</main></body></html>
+"""
+
+
+def _shell(name: str) -> FileResponse:
+    return FileResponse(STATIC_DIR / name, media_type="text/html; charset=utf-8",
+                        headers=SHELL_HEADERS)
+
+
+def login_redirect(next_path: str) -> RedirectResponse:
+    """Send an anonymous visitor to the login page, coming back to `next_path` after."""
+    return RedirectResponse(f"/login?next={quote(next_path, safe='/')}", status_code=303)
+
+
+@router.get("/login")
+def login_page() -> FileResponse:
+    """The login form (工号 and password); goes back to `?next=` on success."""
+    return _shell("login.html")
+
+
+@router.get("/window/{number}", response_model=None)
+def caller_page(number: int, user: MaybeUser, services: ServicesDep) -> Response:
+    """The virtual window caller (虚拟呼叫器) of one window."""
+    if user is None:
+        return login_redirect(f"/window/{number}")
+    with services.ctx.db.read() as session:
+        numbers = {w.number for w in services.layout.current(session).windows}
+    if number not in numbers:
+        return HTMLResponse(_NOT_FOUND.format(n=number), status_code=404, headers=SHELL_HEADERS)
+    return _shell("caller.html")

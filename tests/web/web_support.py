@@ -1,0 +1,65 @@
+"""Helpers of the web page tests: the running hall, the browser's whereabouts."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from support import PASSWORD, FakeClock
+
+from hallserver.services import Services
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "artifacts" / "web"
+
+
+def chromium_missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is not installed (apt install chromium; scripts/test does)"
+    try:
+        import playwright.sync_api  # noqa: F401, PLC0415
+    except ImportError:
+        return "playwright is not installed (pip install -e .[test])"
+    return None
+
+
+@dataclass
+class Hall:
+    """A running hall server: its base URL, services (for setup) and clock."""
+
+    url: str
+    services: Services
+    clock: FakeClock
+
+    def login(self, username: str) -> httpx.Client:
+        """An HTTP client logged in as `username` (cookie session)."""
+        client = httpx.Client(base_url=self.url, timeout=10)
+        r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        return client
+
+    def issue(self, category: str = "A", **extra: Any) -> dict[str, Any]:
+        """Take a number as a kiosk would (the API is public)."""
+        r = httpx.post(f"{self.url}/api/tickets", json={"category": category, **extra},
+                       timeout=10)
+        assert r.status_code == 201, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+
+def free_socket() -> socket.socket:
+    """A listening loopback socket on a free port (handed to uvicorn: no port race)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    return sock
+
+
