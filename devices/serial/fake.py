@@ -311,15 +311,15 @@ class FakeDevice:
                     self._acked.add(frame.seq)
                     self._cond.notify_all()
             return
-        self.end.write(encode(self.frame(Cmd.ACK, seq=frame.seq)))
-        with self._cond:
+        with self._cond:  # applied before the ACK goes out, as a real controller does
             if cmd is not Cmd.HELLO and frame.seq == self._last_rx_seq:
                 self.duplicates += 1
-                return
-            self._last_rx_seq = frame.seq
-            self.received.append(frame)
-            self.apply(cmd, frame.payload)
-            self._cond.notify_all()
+            else:
+                self._last_rx_seq = frame.seq
+                self.received.append(frame)
+                self.apply(cmd, frame.payload)
+                self._cond.notify_all()
+        self.end.write(encode(self.frame(Cmd.ACK, seq=frame.seq)))
 
     def apply(self, cmd: Cmd, payload: bytes) -> None:
         """Update what the device shows (called with the lock held)."""
