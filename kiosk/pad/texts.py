@@ -70,3 +70,10 @@ def language_switch(current: str, languages: tuple[str, ...]) -> Notice:
 def seconds_left(n: int) -> Notice:
     """The countdown line."""
     return W(SECONDS_LEFT.zh.format(n=n), SECONDS_LEFT.en.format(n=n))
+
+IDLE_HINT = W("办理结束后，请在此对本次服务进行评价",
+              "When your business is done, please rate the service here")
+OFFLINE_NOTICE = W("网络连接中断，正在重新连接；评价会保存并在恢复后提交",
+                   "Network down, reconnecting: ratings are kept and sent later", Level.ERROR)
+YOUR_RATING = W("您的评价", "Your rating")
+NOT_RECORDED_HINT = W("如有疑问，请呼叫工作人员", "If you need help, please call staff")

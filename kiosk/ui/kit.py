@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import tzinfo
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, Self
 
 from devices.protocol import messages as m
 from kiosk.model import KioskView, Notice
@@ -44,21 +44,24 @@ def server_words(text: m.Text) -> Notice:
 
 
 @dataclass(frozen=True)
-class Ctx:
-    """One drawing pass: view, theme, taps, the hall's time zone and the usable width."""
+class Kit:
+    """Drawing helpers of one pass that need only the theme, the usable width and the
+    language on screen (shared by the kiosk's and the rating pad's screens)."""
 
-    view: KioskView
     theme: Theme
-    actions: Actions
-    tz: tzinfo | None
     width: float  # of the page body, for fitting large type
+
+    @property
+    def language(self) -> str:
+        """The language on screen."""
+        raise NotImplementedError
 
     # ---- words ------------------------------------------------------------------------------
 
     @property
     def zh(self) -> bool:
         """Whether Chinese is the language on screen."""
-        return self.view.language == "zh"
+        return self.language == "zh"
 
     def lines(self, words: Notice | m.Text) -> tuple[str, str | None]:
         """(main line, smaller second line or None) for the language on screen.
@@ -139,7 +142,7 @@ class Ctx:
             row.add_widget(part)
         return row
 
-    def half(self, left_share: float = 0.5, *, right: bool = False) -> Ctx:
+    def half(self, left_share: float = 0.5, *, right: bool = False) -> Self:
         """This context for one column of `split` (the full width on portrait)."""
         if not self.theme.landscape:
             return self
@@ -190,3 +193,18 @@ class Ctx:
         content = self.text(words, size=size, colour=fg, halign="center")
         return self.button(tap, action, content, style=style, enabled=enabled,
                            min_height=min_height, **kwargs)
+
+
+@dataclass(frozen=True)
+class Ctx(Kit):
+    """One drawing pass of the kiosk: view, theme, taps, the hall's time zone and the usable
+    width."""
+
+    view: KioskView
+    actions: Actions
+    tz: tzinfo | None
+
+    @property
+    def language(self) -> str:
+        """The language on screen."""
+        return self.view.language

@@ -1,11 +1,12 @@
-"""The screen widget: draws each `KioskView` it is given and names its buttons for tests."""
+"""Screen widgets: a base that draws each view it is given and names its buttons for tests,
+and the kiosk's screen (`KioskView`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from datetime import tzinfo
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from kivy.clock import Clock
 from kivy.graphics import Color, Rectangle
@@ -22,17 +23,17 @@ from kiosk.ui.widgets import TapButton
 
 logger = logging.getLogger(__name__)
 
+V = TypeVar("V")
 
-class KioskScreen(BoxLayout):  # type: ignore[misc]
-    """Header, notices, the page of the view (scrollable) and the footer."""
 
-    def __init__(self, actions: Actions, view: KioskView, *, tz: tzinfo | None = None,
-                 **kwargs: Any) -> None:
+class ViewScreen(BoxLayout, Generic[V]):  # type: ignore[misc]
+    """A full-window widget that redraws itself for each view it is given (from any thread)
+    and names its buttons for tests; subclasses say how a view is drawn."""
+
+    def __init__(self, view: V, **kwargs: Any) -> None:
         super().__init__(orientation="vertical", **kwargs)
-        self.actions = actions
-        self.tz = tz
         self.view = view
-        self.drawn: KioskView | None = None
+        self.drawn: V | None = None
         self.draws = 0  # how many times the screen was rebuilt (tests, diagnostics)
         self._latest = view
         self._lock = threading.Lock()
@@ -50,7 +51,7 @@ class KioskScreen(BoxLayout):  # type: ignore[misc]
 
     # ---- views in ---------------------------------------------------------------------------
 
-    def post(self, view: KioskView) -> None:
+    def post(self, view: V) -> None:
         """Take a new view from any thread; it is drawn on the Kivy thread."""
         with self._lock:
             self._latest = view
@@ -69,39 +70,25 @@ class KioskScreen(BoxLayout):  # type: ignore[misc]
         if self._drawn_size != tuple(self.size):
             self.draw(self._latest)
 
-    # ---- drawing ----------------------------------------------------------------------------
-
-    def draw(self, view: KioskView) -> None:
+    def draw(self, view: V) -> None:
         """Rebuild the screen for a view (Kivy thread only)."""
+        raise NotImplementedError
+
+    def _begin(self, view: V) -> None:
+        """Start a redraw: take the view, dispose of the old widgets."""
         self.view = view
         with self._lock:
             self._latest = view
-        width, height = self.size
-        theme = theme_for(width, height, elderly=view.elderly)
-        page_width = width - 2 * theme.pad
-        ctx = Ctx(view=view, theme=theme, actions=self.actions, tz=self.tz, width=page_width)
         for old in self.walk(restrict=True):
             dispose = getattr(old, "dispose", None)
             if callable(dispose):
                 dispose()
         self.clear_widgets()
-        self._background.rgba = theme.palette.background
-        self.add_widget(chrome.header(ctx, width))
-        for strip in chrome.strips(ctx):
-            holder = AnchorLayout(size_hint_y=None, padding=[theme.pad, theme.px(12), theme.pad,
-                                                             0])
-            holder.add_widget(strip)
-            strip.bind(height=lambda w, h, holder=holder: setattr(
-                holder, "height", h + theme.px(12)))
-            holder.height = strip.height + theme.px(12)
-            self.add_widget(holder)
-        built = build_page(ctx)
-        self.add_widget(_scrolling(built.body, built.anchor, theme.pad))
-        foot = chrome.footer(ctx, width, built.pinned)
-        if foot is not None:
-            self.add_widget(foot)
+
+    def _done(self, view: V) -> None:
+        """Finish a redraw."""
         self.drawn = view
-        self._drawn_size = (width, height)
+        self._drawn_size = (self.width, self.height)
         self.draws += 1
 
     # ---- taps (tests and diagnostics) -------------------------------------------------------
@@ -119,7 +106,43 @@ class KioskScreen(BoxLayout):  # type: ignore[misc]
         return True
 
 
-def _scrolling(page: Any, anchor: str, pad: float) -> ScrollView:
+class KioskScreen(ViewScreen[KioskView]):
+    """Header, notices, the page of the view (scrollable) and the footer."""
+
+    def __init__(self, actions: Actions, view: KioskView, *, tz: tzinfo | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(view, **kwargs)
+        self.actions = actions
+        self.tz = tz
+
+    # ---- drawing ----------------------------------------------------------------------------
+
+    def draw(self, view: KioskView) -> None:
+        """Rebuild the screen for a view (Kivy thread only)."""
+        self._begin(view)
+        width, height = self.size
+        theme = theme_for(width, height, elderly=view.elderly)
+        page_width = width - 2 * theme.pad
+        ctx = Ctx(view=view, theme=theme, actions=self.actions, tz=self.tz, width=page_width)
+        self._background.rgba = theme.palette.background
+        self.add_widget(chrome.header(ctx, width))
+        for strip in chrome.strips(ctx):
+            holder = AnchorLayout(size_hint_y=None, padding=[theme.pad, theme.px(12), theme.pad,
+                                                             0])
+            holder.add_widget(strip)
+            strip.bind(height=lambda w, h, holder=holder: setattr(
+                holder, "height", h + theme.px(12)))
+            holder.height = strip.height + theme.px(12)
+            self.add_widget(holder)
+        built = build_page(ctx)
+        self.add_widget(scrolling(built.body, built.anchor, theme.pad))
+        foot = chrome.footer(ctx, width, built.pinned)
+        if foot is not None:
+            self.add_widget(foot)
+        self._done(view)
+
+
+def scrolling(page: Any, anchor: str, pad: float) -> ScrollView:
     """The page in a vertical scroller, anchored at the top or centred when it is short."""
     scroll = ScrollView(do_scroll_x=False, bar_width=max(6, pad / 3), scroll_type=["content"])
     holder = AnchorLayout(anchor_x="center", anchor_y=anchor, size_hint_y=None,
