@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,12 +40,14 @@ class Hall:
     services: Services
     clock: FakeClock
 
-    def login(self, username: str) -> httpx.Client:
+    @contextmanager
+    def login(self, username: str) -> Iterator[httpx.Client]:
         """An HTTP client logged in as `username` (cookie session)."""
-        client = httpx.Client(base_url=self.url, timeout=10)
-        r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        return client
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            r = client.post("/api/auth/login",
+                            json={"username": username, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            yield client
 
     def issue(self, category: str = "A", **extra: Any) -> dict[str, Any]:
         """Take a number as a kiosk would (the API is public)."""

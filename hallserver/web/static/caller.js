@@ -434,8 +434,9 @@ function wire() {
   byId("case-reprint").addEventListener("click", () => run(async () => {
     const caseNo = S.info?.last_case?.case_no;
     if (!caseNo) return;
-    await post(`/api/cases/${encodeURIComponent(caseNo)}/print-receipt`);
-    toast("done.reprint");
+    const r = await post(`/api/cases/${encodeURIComponent(caseNo)}/print-receipt`);
+    const state = r && r.receipt ? i18n.tOr(`receipt.${r.receipt}`, r.receipt) : "—";
+    toast("done.reprint", { state });
   }));
   byId("banner-close").addEventListener("click", () => setError(null));
   byId("help-btn").addEventListener("click", () => openDialog("dlg-help", null));

@@ -85,7 +85,7 @@ register({
   "done.resume": { zh: "已恢复叫号", en: "Calls resumed" },
   "done.signout": { zh: "已签退", en: "Signed out" },
   "done.helper": { zh: "已响应帮办请求，请前往 {device}", en: "Helper request taken: go to {device}" },
-  "done.reprint": { zh: "已发送补打回执", en: "Receipt reprint sent" },
+  "done.reprint": { zh: "已发送补打回执：{state}", en: "Receipt reprint sent: {state}" },
 
   "complete.title": { zh: "办结", en: "Complete" },
   "complete.outcome": { zh: "办理结果", en: "Outcome" },
@@ -108,6 +108,8 @@ register({
   "transfer.to": { zh: "转往", en: "Transfer to" },
   "transfer.category": { zh: "其他业务类别", en: "Another category" },
   "transfer.window": { zh: "指定窗口", en: "A specific window" },
+  "transfer.category.pick": { zh: "选择转入类别", en: "Target category" },
+  "transfer.window.pick": { zh: "选择转入窗口", en: "Target window" },
   "transfer.ok": { zh: "确认转移", en: "Transfer" },
 
   "pause.title": { zh: "暂停叫号", en: "Pause calls" },
@@ -169,6 +171,7 @@ register({
   "receipt.queued": { zh: "排队打印中", en: "queued for printing" },
   "receipt.no-printer": { zh: "本窗口无打印机", en: "no printer at this window" },
   "receipt.failed": { zh: "打印失败，请补打", en: "printing failed; reprint" },
+  "receipt.not-sent": { zh: "未发送打印", en: "not sent to a printer" },
 
   "footer.poll": { zh: "每2秒自动刷新", en: "Refreshes every 2 s" },
   "conn.ok": { zh: "● 已连接", en: "● Connected" },
