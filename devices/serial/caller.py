@@ -52,7 +52,12 @@ class CallerKeypad(SerialDevice):
         padded = [*lines, *[""] * (KEYPAD_LINES - len(lines))]
         generation = 0
         for i, line in enumerate(padded):
-            raw = encode_text(line, KEYPAD_LINE_BYTES, CHARSET)
-            generation = self._show(f"line{i}", Cmd.TEXT,
-                                    text_payload(i, raw, 0x01 if blink and i == 0 else 0))
+            generation = self.show_line(i, line, blink=blink and i == 0)
         return generation
+
+    def show_line(self, index: int, text: str, *, blink: bool = False) -> int:
+        """Show one line (0 or 1), leaving the other as it is; returns a generation."""
+        if not 0 <= index < KEYPAD_LINES:
+            raise ValueError(f"the keypad LCD has {KEYPAD_LINES} lines")
+        raw = encode_text(text, KEYPAD_LINE_BYTES, CHARSET)
+        return self._show(f"line{index}", Cmd.TEXT, text_payload(index, raw, 0x01 if blink else 0))

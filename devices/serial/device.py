@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Self
@@ -23,11 +23,13 @@ logger = logging.getLogger(__name__)
 
 
 def link_config(kind: DeviceKind, url: str, *, baudrate: int = 9600,
-                address: int | None = None, **timing: float) -> LinkConfig:
-    """A LinkConfig for a device kind (its default address unless given)."""
+                address: int | None = None,
+                timing: Mapping[str, float] | None = None) -> LinkConfig:
+    """A LinkConfig for a device kind (its default address unless given); `timing`
+    overrides LinkConfig's timeouts by name (e.g. `heartbeat_s`)."""
     base = LinkConfig(url=url, kind=kind, baudrate=baudrate,
                       address=DEFAULT_ADDRESS[kind] if address is None else address)
-    return replace(base, **timing)  # type: ignore[arg-type]
+    return replace(base, **dict(timing or {}))  # type: ignore[arg-type]
 
 
 @dataclass

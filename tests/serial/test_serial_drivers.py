@@ -34,7 +34,7 @@ def fake_led(tmp_path: Path) -> Iterator[FakeLed]:
 
 
 def test_led_shows_newest_version_only(fake_led: FakeLed) -> None:
-    with LedDisplay(link_config(DeviceKind.LED, fake_led.url, **FAST)) as led:
+    with LedDisplay(link_config(DeviceKind.LED, fake_led.url, timing=FAST)) as led:
         g = led.show(LedContent(3, LedMode.CALLED, ("A012 请到1号窗口", "A012 to window 1")))
         assert g is not None and led.wait_shown(g)
         assert fake_led.text() == ["A012 请到1号窗口", "A012 to window 1"]
@@ -46,7 +46,7 @@ def test_led_shows_newest_version_only(fake_led: FakeLed) -> None:
 
 
 def test_led_gets_the_full_state_again_after_a_drop_mid_frame(fake_led: FakeLed) -> None:
-    with LedDisplay(link_config(DeviceKind.LED, fake_led.url, **FAST)) as led:
+    with LedDisplay(link_config(DeviceKind.LED, fake_led.url, timing=FAST)) as led:
         g = led.show(LedContent(7, LedMode.SERVING, ("A013 正在办理", "张三 10001")))
         assert g is not None and led.wait_shown(g)
         shows = fake_led.shows
@@ -72,7 +72,7 @@ def test_led_gets_the_full_state_again_after_a_drop_mid_frame(fake_led: FakeLed)
 def test_keypad_keys_and_lcd(tmp_path: Path) -> None:
     keys: queue.Queue[tuple[CallerKeyCode, bool]] = queue.Queue()
     with FakeCaller(PtyEnd(tmp_path / "ttyK"), ack_timeout_s=0.1) as fake, \
-            CallerKeypad(link_config(DeviceKind.CALLER, fake.url, **FAST),
+            CallerKeypad(link_config(DeviceKind.CALLER, fake.url, timing=FAST),
                          on_key=lambda k, long: keys.put((k, long))) as pad:
         g = pad.show("A012 已呼叫", "A012 called")
         assert pad.wait_shown(g)
@@ -90,7 +90,8 @@ def test_keypad_keys_and_lcd(tmp_path: Path) -> None:
 def test_pad_arm_key_levels_thanks(tmp_path: Path) -> None:
     levels: queue.Queue[int] = queue.Queue()
     with FakePad(PtyEnd(tmp_path / "ttyP"), ack_timeout_s=0.1) as fake, \
-            RatingPad(link_config(DeviceKind.PAD, fake.url, **FAST), on_level=levels.put) as pad:
+            RatingPad(link_config(DeviceKind.PAD, fake.url, timing=FAST),
+                      on_level=levels.put) as pad:
         assert pad.wait_shown(pad.arm("请评价", "Please rate", timeout_s=30))
         assert fake.mode is not None
         assert (fake.pad_mode, fake.mode.key_mask, fake.mode.timeout_s) == (
