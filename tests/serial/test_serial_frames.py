@@ -45,6 +45,8 @@ def test_documented_example_frame() -> None:
     assert encode(frame).hex(" ") == "02 10 22 01 05 d0 01 00 3c 9c 03"
     # Body bytes that equal STX/ETX/DLE are escaped: LEN = 2 becomes DLE 0x22.
     assert encode(frame)[1:3] == bytes((DLE, 0x22))
+    ack = Frame(addr=0x01, seq=0x05, cmd=wire_cmd(Cmd.ACK, from_device=False))
+    assert encode(ack).hex(" ") == "02 00 01 05 06 d2 b6 03"
 
 
 def test_special_bytes_never_appear_inside_a_frame() -> None:
