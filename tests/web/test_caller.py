@@ -224,6 +224,7 @@ def test_pause_with_a_reason_away_and_resume(page: Page, hall: Hall, shots: Path
     dialog.get_by_role("button", name="确认暂停").click()
     expect(dialog.locator("#pause-error")).to_have_text("请填写暂停原因")  # 其他 needs words
     dialog.get_by_label("系统故障").check()
+    expect(dialog.locator("#pause-error")).to_be_hidden()
     dialog.get_by_label("补充说明").fill("网络中断")
     shot(page, shots, "pause-dialog")
     dialog.get_by_role("button", name="确认暂停").click()
@@ -377,6 +378,8 @@ def test_last_case_and_receipt_reprint_when_the_server_reports_them(
     open_caller(page, hall, "10001", 1)
     box = page.get_by_test_id("last-case")
     expect(box.get_by_test_id("case-no")).to_have_text("SL20261123-0001")
+    expect(box.get_by_role("button", name="补打回执")).to_be_disabled()  # not signed in yet
+    sign_in(page, "A")
     expect(box.get_by_test_id("case-receipt")).to_have_text("打印失败，请补打")
     shot(page, shots, "last-case")
     box.get_by_role("button", name="补打回执").click()
@@ -391,6 +394,7 @@ def test_reprint_refusal_is_shown(page: Page, hall: Hall) -> None:
 
     page.route(re.compile(r".*/api/windows/1$"), with_case)
     open_caller(page, hall, "10001", 1)
+    sign_in(page, "A")
     page.get_by_role("button", name="补打回执").click()
     # The real server refuses an unknown case (or, before it has the route, answers 404).
     expect(page.get_by_test_id("error")).to_contain_text(re.compile("办件不存在|请求失败（404）"))
@@ -418,3 +422,34 @@ def test_unknown_window_is_404(page: Page, hall: Hall) -> None:
     response = page.goto("/window/99")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading")).to_have_text("没有99号窗口")
+
+
+def test_sign_in_offers_only_the_roster_roles_when_the_server_tells_them(
+        page: Page, hall: Hall) -> None:
+    # /api/auth/me does not list roster windows yet: add them to the real answer.
+    def with_roster(route: Route) -> None:
+        route.fulfill(json={**route.fetch().json(), "role_a": [5], "role_b": [6, 10]})
+
+    page.route(re.compile(r".*/api/auth/me$"), with_roster)
+    open_caller(page, hall, "10005", 6)
+    expect(page.get_by_role("button", name="以B角签到")).to_be_visible()
+    expect(page.get_by_role("button", name="以A角签到")).to_be_hidden()
+    page.goto("/window/1")
+    expect(page.locator("#signin-hint")).to_have_text(
+        "排班表中您不是本窗口的A角或B角，不能在此签到。")
+    expect(page.get_by_role("button", name=re.compile("角签到"))).to_have_count(0)
+
+
+def test_ended_session_goes_back_to_login(page: Page, hall: Hall) -> None:
+    open_caller(page, hall, "10001", 1)
+    page.context.clear_cookies()
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fwindow%2F1$"))  # at the next poll
+
+
+def test_lost_connection_is_shown_and_recovers(page: Page, hall: Hall) -> None:
+    open_caller(page, hall, "10001", 1)
+    page.route(re.compile(r".*/api/queues$"), lambda route: route.abort())
+    conn = page.get_by_test_id("conn")
+    expect(conn).to_have_text("● 连接中断，正在重试")
+    page.unroute(re.compile(r".*/api/queues$"))
+    expect(conn).to_have_text("● 已连接")

@@ -60,6 +60,7 @@ function allowed() {
     resume: (mine || boss) && (st === "paused" || st === "away"),
     signOut: (mine && cur?.state !== "serving") || boss,
     signIn: me.role === "staff" && !info.staff,
+    reprint: mine || MANAGERS.has(me.role),
   };
 }
 
@@ -94,12 +95,29 @@ function renderSignIn(info, can) {
   let hint = t("signin.free");
   if (info.staff) hint = t("signin.held", { name: info.staff.name, id: info.staff.id });
   else if (S.me && S.me.role !== "staff") hint = t("signin.notstaff");
+  const roles = rosterRoles();
+  if (roles && !info.staff && S.me?.role === "staff" && roles.size === 0) hint = t("signin.notroster");
   byId("signin-hint").textContent = hint;
-  for (const b of box.querySelectorAll("button[data-role]")) b.disabled = S.busy || !can.signIn;
+  for (const b of box.querySelectorAll("button[data-role]")) {
+    show(b, !roles || roles.has(b.dataset.role));
+    b.disabled = S.busy || !can.signIn;
+  }
 }
 
-function renderTicket(info) {
+/** Roles the roster gives me here, when /api/auth/me tells (role_a/role_b window lists);
+ * null when the server does not say: then both buttons show and the server decides. */
+function rosterRoles() {
+  const me = S.me;
+  if (!me || !Array.isArray(me.role_a) || !Array.isArray(me.role_b)) return null;
+  const roles = new Set();
+  if (me.role_a.includes(NUMBER)) roles.add("A");
+  if (me.role_b.includes(NUMBER)) roles.add("B");
+  return roles;
+}
+
+function renderTicket(info, can) {
   const cur = info?.current;
+  byId("ticket-none").textContent = t(can.call ? "ticket.none" : "ticket.none.short");
   show(byId("ticket-empty"), !cur);
   show(byId("ticket-body"), Boolean(cur));
   byId("ticket").dataset.state = cur ? cur.state : "idle";
@@ -170,13 +188,13 @@ function render() {
   const can = allowed();
   renderHeader(S.info);
   renderSignIn(S.info, can);
-  renderTicket(S.info);
+  renderTicket(S.info, can);
   renderActions(can);
   renderGuidePanel(S.info);
   renderQueues(S.ix, byId("queue-rows"), S.info, S.queues);
   renderHelpers(S.ix, byId("helper-list"), byId("helper-none"), byId("helper-count"), S.helpers,
     answerHelper, S.busy);
-  renderLastCase(byId("last-case"), S.info, S.busy);
+  renderLastCase(byId("last-case"), S.info, S.busy || !can.reprint);
   renderError();
   renderFooter();
 }
@@ -325,8 +343,8 @@ function fillTransfer() {
   fill(catSel, ...[...S.ix.cats.values()].filter((c) => c.code !== cur?.category)
     .map((c) => el("option", { value: c.code }, `${c.prefix} ${pick(c.name)}`)));
   fill(winSel, ...S.ix.windows.filter((w) => w.number !== NUMBER).map((w) => {
-    const skills = [w.primary, ...w.secondary].map((c) => S.ix.cats.get(c)?.prefix || c).join("");
-    return el("option", { value: String(w.number) }, `${pick(w.name)} (${skills})`);
+    const skills = [w.primary, ...w.secondary].map((c) => S.ix.cats.get(c)?.prefix || c).join(" ");
+    return el("option", { value: String(w.number) }, `${pick(w.name)} · ${skills}`);
   }));
   if (keepCat && [...catSel.options].some((o) => o.value === keepCat)) catSel.value = keepCat;
   if (keepWin) winSel.value = keepWin;
@@ -374,6 +392,9 @@ function wireDialogs() {
     windowAction("transfer", body, (n) => toast("done.transfer", { number: n, target }));
   });
   const fp = byId("form-pause");
+  const hidePauseError = () => { byId("pause-error").hidden = true; };
+  fp.addEventListener("change", hidePauseError);
+  fp.addEventListener("input", hidePauseError);
   fp.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const preset = PAUSE_PRESETS.find((p) => p.id === fp.querySelector("input[name=preset]:checked")?.value);

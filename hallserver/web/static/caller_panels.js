@@ -25,6 +25,7 @@ export function skillsOf(info) {
   return info ? [info.primary, ...(info.secondary || [])] : [];
 }
 
+const FREE_WORDS = new Set(["不收费", "免费", "免收"]); // a note that only says "free"
 const num = (n) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
 /** Fill the item picker and the guide of the chosen item. */
@@ -62,7 +63,7 @@ export function renderGuide(ix, box, select, categories, chosen) {
       el("div", {}, el("dt", {}, t("guide.legal")), el("dd", {}, t("guide.days", { n: item.legal_limit_days }))),
       el("div", {}, el("dt", {}, t("guide.fee")),
         el("dd", { "data-testid": "guide-fee" }, feeText,
-          fee.note && fee.note !== feeText ? el("span", { class: "m-note" }, fee.note) : null)),
+          fee.note && !FREE_WORDS.has(fee.note) ? el("span", { class: "m-note" }, fee.note) : null)),
       el("div", {}, el("dt", {}, t("guide.expected")), el("dd", {}, t("ticket.minutes", { n: num(item.expected_minutes) })))),
     el("h4", {}, t("guide.materials")),
     materials);
@@ -100,7 +101,7 @@ export function renderHelpers(ix, list, none, counter, helpers, onAnswer, busy) 
 }
 
 /** The last 受理 case of this window, when the server reports one (feature-detected). */
-export function renderLastCase(box, info, busy) {
+export function renderLastCase(box, info, disabled) {
   const last = info && info.last_case;
   show(box, Boolean(last && last.case_no));
   if (!last || !last.case_no) return;
@@ -109,5 +110,5 @@ export function renderLastCase(box, info, busy) {
   const receiptEl = box.querySelector("#case-receipt");
   receiptEl.textContent = receipt;
   receiptEl.className = last.receipt === "failed" ? "error-text" : "";
-  box.querySelector("#case-reprint").disabled = busy;
+  box.querySelector("#case-reprint").disabled = disabled;
 }

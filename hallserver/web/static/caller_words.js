@@ -46,9 +46,14 @@ register({
     zh: "只有窗口工作人员可以签到；管理人员可暂停、恢复或签退本窗口。",
     en: "Only window staff sign in; managers may pause, resume or sign out this window.",
   },
+  "signin.notroster": {
+    zh: "排班表中您不是本窗口的A角或B角，不能在此签到。",
+    en: "The roster does not make you role A or B of this window; you cannot sign in here.",
+  },
   "signin.done": { zh: "已以{role}角签到", en: "Signed in as role {role}" },
 
   "ticket.none": { zh: "当前无号票，按“叫号”呼叫下一位", en: "No ticket. Press “Call next”." },
+  "ticket.none.short": { zh: "当前无号票", en: "No ticket" },
   "ticket.priority": { zh: "绿色通道", en: "Priority lane" },
   "ticket.category": { zh: "业务类别", en: "Category" },
   "ticket.item": { zh: "事项", en: "Item" },
@@ -131,7 +136,7 @@ register({
   "guide.pick.none": { zh: "选择事项查看办事指南", en: "Choose an item to see its guide" },
   "guide.materials": { zh: "申请材料", en: "Documents" },
   "guide.original": { zh: "原件", en: "original" },
-  "guide.copies": { zh: "复印件{n}份", en: "{n} cop(ies)" },
+  "guide.copies": { zh: "复印件{n}份", en: "copies ×{n}" },
   "guide.promised": { zh: "承诺时限", en: "Promised" },
   "guide.legal": { zh: "法定时限", en: "Legal limit" },
   "guide.days": { zh: "{n} 个工作日", en: "{n} working days" },
