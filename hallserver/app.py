@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request, status
@@ -19,6 +20,7 @@ from hallserver.api.routers import (
     health,
     layout,
     queues,
+    ratings,
     tickets,
     windows,
 )
@@ -70,9 +72,24 @@ def build_services(settings: Settings, clock: Clock = utc_now,
     db.migrate()
     layout = LayoutService(db, hall_id, clock)
     layout.seed_if_empty(settings.config)
-    ctx = HallContext(db=db, layout=layout, clock=clock, enforce_hours=settings.enforce_hours)
+    ctx = HallContext(db=db, layout=layout, clock=clock, enforce_hours=settings.enforce_hours,
+                      config_dir=settings.config.parent)
     ctx.warm_up()
     return Services.build(ctx, devices)
+
+
+HOUSEKEEPING_S = 60.0
+
+
+async def _housekeeping(services: Services) -> None:
+    """Every minute: the provincial default rating, overdue 差评整改 alerts."""
+    while True:
+        try:
+            await asyncio.to_thread(services.ratings.apply_defaults)
+            await asyncio.to_thread(services.followups.alert_overdue)
+        except Exception:
+            logger.exception("housekeeping failed; trying again in a minute")
+        await asyncio.sleep(HOUSEKEEPING_S)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
@@ -86,9 +103,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if runtime is not None:
             runtime.start()
+        chores = asyncio.create_task(_housekeeping(services))
         try:
             yield
         finally:
+            chores.cancel()
+            with suppress(asyncio.CancelledError):
+                await chores
             if runtime is not None:
                 runtime.stop()
             services.ctx.db.close()
@@ -104,7 +125,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.bus = runtime
     for router in (health.router, auth.router, tickets.router, queues.router,
                    windows.router, layout.router, devices.router, appointments.router,
-                   web.router):
+                   ratings.router, web.router):
         app.include_router(router)
     web.mount_static(app)
     _install_error_handlers(app)

@@ -189,7 +189,8 @@ def _cross_check(files: list[_Loaded], *, windows: set[int] | None, zones: set[s
             by_id[d.id] = f
         if hall_id is not None and d.hall != hall_id:
             f.issue(("hall",), f"device of hall {d.hall!r}, but this is hall {hall_id!r}")
-        if isinstance(d, Pad | Led | Caller) and windows is not None and d.window not in windows:
+        if (isinstance(d, Pad | Led | Caller | Printer) and windows is not None
+                and d.window is not None and d.window not in windows):
             f.issue(("window",), f"unknown window {d.window} (not in hall.yaml)")
         if isinstance(d, Pad):
             if d.window in pads:

@@ -139,6 +139,9 @@ class Printer(DeviceBase):
     timeout_s: float = Field(default=5.0, gt=0, le=60,
                              description="seconds to wait for the printer before reporting "
                              "the job failed and the printer offline")
+    window: WindowNumber | None = Field(
+        default=None, description="window whose acceptance receipts (收件回执) this printer "
+        "prints; null = a kiosk's or terminal's printer")
 
 
 class Led(DeviceBase):

@@ -149,6 +149,9 @@ def plan_devices(hall: HallOutline) -> dict[str, str]:
         add("led", f"led-{n}", f"{w.zh} 窗口屏", f"{w.en} LED display", window=n,
             serial={"url": "loop://", "baudrate": 9600})
         add("caller", f"caller-{n}", f"{w.zh} 呼叫器", f"{w.en} caller", window=n)
+        add("printer", f"printer-w{n}", f"{w.zh} 回执打印机", f"{w.en} receipt printer",
+            transport={"kind": "file", "path": f"var/printer-w{n}.bin"},
+            profile="default", chinese="gb18030", paper_width_mm=80, window=n)
     return files
 
 

@@ -40,6 +40,9 @@ class SimStats:
     calls: int = 0
     completed: int = 0
     announcements: int = 0
+    ratings: int = 0
+    ratings_refused: int = 0
+    receipts: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -162,7 +165,15 @@ class SimulatedHall:
             service = self._rng.lognormvariate(0, 0.4) * self.service_min
             if not self._sleep_sim_minutes(service):
                 return
-            done = self._press(client, m.CallerKeyName.COMPLETE)
+            # About one in five completions accepts an application (受理): a case and a receipt.
+            outcome = "accepted" if self._rng.random() < 0.2 else "completed"
+            try:
+                done_reply = client.request("key", m.CallerKey(
+                    request_id=m.new_id(), key=m.CallerKeyName.COMPLETE, outcome=outcome),
+                    timeout=5.0)
+            except RequestTimeout:
+                done_reply = None
+            done = done_reply if isinstance(done_reply, m.KeyResult) else None
             if done is not None and done.ok:
                 with self.stats.lock:
                     self.stats.completed += 1
@@ -173,4 +184,40 @@ class SimulatedHall:
                 with self.stats.lock:
                     self.stats.announcements += 1
                 logger.info("%s 📢 %s", d.identity.id, message.text.zh)
+            elif isinstance(message, m.PadArm):
+                self._spawn_once(self._rate, d, message)
+            elif isinstance(message, m.RatingAck):
+                with self.stats.lock:
+                    if message.accepted:
+                        self.stats.ratings += 1
+                    else:
+                        self.stats.ratings_refused += 1
+            elif isinstance(message, m.PrintJob):
+                with self.stats.lock:
+                    self.stats.receipts += message.document.kind == "receipt"
+                client = self.clients.get(d.identity.id)
+                if client is not None:
+                    client.emit("print-result", m.PrintResult(job_id=message.job_id, ok=True))
         return handle
+
+    def _spawn_once(self, target: Callable[[SimDevice, m.PadArm], None], d: SimDevice,
+                    arm: m.PadArm) -> None:
+        threading.Thread(target=target, args=(d, arm), name=f"sim-rate-{d.identity.id}",
+                         daemon=True).start()
+
+    # Levels citizens pick: mostly 非常满意; now and then a bad rating opens a 差评整改 case.
+    _LEVEL_WEIGHTS = ((5, 70), (4, 18), (3, 7), (2, 3), (1, 2))
+
+    def _rate(self, d: SimDevice, arm: m.PadArm) -> None:
+        """Most citizens rate within a few (simulated) seconds; some walk away."""
+        if self._rng.random() < 0.15:
+            return
+        if not self._sleep_sim_minutes(self._rng.uniform(0.05, 0.3)):
+            return
+        levels, weights = zip(*self._LEVEL_WEIGHTS, strict=True)
+        level = self._rng.choices(levels, weights)[0]
+        reasons = [self._rng.choice(("wait-too-long", "service-too-slow", "attitude",
+                                     "guide-unclear"))] if level <= 2 else []
+        client = self.clients.get(d.identity.id)
+        if client is not None:
+            client.emit("rating", m.Rating(token=arm.token, level=level, reasons=reasons))

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
@@ -30,6 +30,9 @@ from hallserver.services.views import (
     Principal,
     WindowInfo,
 )
+
+if TYPE_CHECKING:
+    from hallserver.bus.windows import WindowDevices
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +107,9 @@ class Dispatcher:
 
     def __init__(self, services: Services, registry: DeviceRegistry, publisher: Publisher,
                  stats: BusStats, *, on_birth: Callable[[DeviceInfo], None] | None = None,
-                 base_url: str | None = None) -> None:
+                 base_url: str | None = None, windows: WindowDevices | None = None) -> None:
         self.services = services
+        self.windows = windows
         self.base_url = base_url
         self.registry = registry
         self.publisher = publisher
@@ -141,6 +145,11 @@ class Dispatcher:
         try:
             message = decode(topic, payload)
         except DecodeError as exc:
+            if topic.device_type is DeviceType.PAD and topic.name == "rating":
+                # A rating the protocol refused (out-of-range level, a window claim ...)
+                # is counted with the pad's refusals too.
+                self.services.ratings.refuse_unparsed(device.id, device.window,
+                                                      f"invalid:{exc.reason}")
             return self.stats.reject(exc.reason, topic.device_key, exc.detail)
         self.registry.seen(device.id)
         outcome = self._apply(device, topic, message)
@@ -171,17 +180,20 @@ class Dispatcher:
                 return "printer-status"
             case m.PrintResult():
                 self.registry.print_result(device.id, message)
+                if self.windows is not None:
+                    self.windows.print_result(message)
                 return "print-result"
             case m.HelperRequest():
                 return self._helper(device, message)
             case m.CallerKey():
                 return self._key(device, message)
             case m.Rating():
-                # Ratings arrive with the rating rules (single-use tokens); until a pad is
-                # armed by the server, every rating is refused and counted.
-                self._reply(device, "rating-ack", m.RatingAck(
-                    token=message.token, accepted=False, code="not-armed"))
-                return self.stats.reject("rating-not-armed", device.id)
+                return self._rating(device, message)
+            case m.PhotoRequest():
+                if self.windows is None:
+                    return self.stats.reject("no-photos", device.id)
+                self._reply(device, "photo", self.windows.photo(device, message))
+                return "photo"
         return self.stats.reject("unhandled", device.id, type(message).__name__)
 
     # ---- tickets ----------------------------------------------------------------------------
@@ -326,6 +338,29 @@ class Dispatcher:
                     row.outcome, row.reply = f"refused:{code}"[:40], result.model_dump_json()
         self._reply(device, "key-result", result)
         return "key:ok" if result.ok else f"key:refused:{result.code}"
+
+    def _rating(self, device: DeviceInfo, msg: m.Rating) -> str:
+        """One rating per transaction: the token's window must be this pad's (from its
+        topic); a redelivered message gets the stored answer and changes nothing."""
+        stored = self.registry.stored_reply(device.id, msg.msg_id)
+        if stored is not None:
+            self._reply(device, "rating-ack", m.RatingAck.model_validate_json(stored))
+            return "duplicate"
+        with self.services.ctx.db.write() as session:
+            row, fresh = self.registry.claim(session, device.id, msg.msg_id, "rating")
+            if not fresh:
+                return "duplicate"
+            result = self.services.ratings.rate(
+                session, pad_id=device.id, pad_window=device.window, token=msg.token,
+                level=msg.level, reasons=msg.reasons, comment=msg.comment)
+            ack = m.RatingAck(token=msg.token, accepted=result.accepted, code=result.code)
+            row.outcome = "ok" if result.accepted else f"refused:{result.code}"[:40]
+            row.reply = ack.model_dump_json()
+        self._reply(device, "rating-ack", ack)
+        if not result.accepted:
+            self.stats.reject(f"rating-{result.code}", device.id)
+            return f"rating:refused:{result.code}"
+        return "rating:accepted"
 
     def _press(self, number: int, actor: Principal, msg: m.CallerKey) -> m.KeyResult:
         w = self.services.windows

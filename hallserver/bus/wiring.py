@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from devices.config.loader import DeviceSet, load_devices
-from devices.config.models import Caller, Kiosk, Led, Pad, Screen, Terminal
+from devices.config.models import Caller, Kiosk, Led, Pad, Printer, Screen, Terminal
 from devices.config.secret import SecretSource
 from devices.protocol.topics import DeviceType
 from devices.sim.hall import SimulatedHall
@@ -19,6 +19,7 @@ from hallserver.bus.dispatch import BusStats, Dispatcher
 from hallserver.bus.displays import DisplaySync
 from hallserver.bus.embedded import EmbeddedBroker
 from hallserver.bus.simulation import build_simulation, staff_windows
+from hallserver.bus.windows import WindowDevices
 from hallserver.config.models import HallConfig
 from hallserver.services import Services
 from hallserver.services.devices import DeviceInfo
@@ -46,7 +47,7 @@ def device_infos(devices: DeviceSet, cfg: HallConfig) -> list[DeviceInfo]:
     zone_of = {w.number: w.zone for w in cfg.windows}
     out = []
     for d in devices:
-        window = d.window if isinstance(d, Pad | Led | Caller) else None
+        window = d.window if isinstance(d, Pad | Led | Caller | Printer) else None
         zone = (d.zone if isinstance(d, Kiosk | Screen) else
                 zone_of.get(window) if window is not None else None)
         if isinstance(d, Terminal):
@@ -107,6 +108,7 @@ class BusRuntime:
                                       settings.mqtt_port) if settings.mqtt_url is None else None)
         self.bus: HallBus | None = None
         self.sync: DisplaySync | None = None
+        self.windows: WindowDevices | None = None
         self.stats = BusStats()
         self.simulate = settings.simulate
         self.simulate_except = frozenset(settings.simulate_except)
@@ -126,9 +128,16 @@ class BusRuntime:
         displays = DisplayService(self.services.ctx, self.services.windows,
                                   self.services.queues)
         sync = DisplaySync(displays, registry, bus, hall_id)
-        dispatcher = Dispatcher(self.services, registry, bus, self.stats,
-                                on_birth=sync.on_birth, base_url=self.base_url)
-        self.services.ctx.listeners.append(sync.on_change)
+        windows = WindowDevices(self.services, bus, base_url=self.base_url)
+
+        def on_birth(device: DeviceInfo) -> None:
+            sync.on_birth(device)
+            windows.on_birth(device)
+
+        dispatcher = Dispatcher(self.services, registry, bus, self.stats, on_birth=on_birth,
+                                base_url=self.base_url, windows=windows)
+        self.services.ctx.listeners.extend([sync.on_change, windows.on_change])
+        self.windows = windows
         registry.link = bus.connected.is_set
         sync.start()
         bus.start(dispatcher, on_connect=[lambda: sync.resync(force=True)])
@@ -152,6 +161,8 @@ class BusRuntime:
         """Disconnect (publishing offline), stop the display sync and the broker."""
         if self.simulation is not None:
             self.simulation.stop()
+        if self.windows is not None:
+            self.services.ctx.listeners.remove(self.windows.on_change)
         if self.sync is not None:
             self.services.ctx.listeners.remove(self.sync.on_change)
             self.sync.stop()

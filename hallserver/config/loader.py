@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from hallserver.config.models import HallConfig, Loc, ReferenceIssues, format_loc
+from hallserver.config.models import (
+    HallConfig,
+    HolidayCalendar,
+    Loc,
+    ReferenceIssues,
+    format_loc,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -130,6 +137,33 @@ def validate_file(path: Path, model: type[M], tags: dict[str, TagHandler] | None
         raise ConfigError(issues_from_validation(str(path), lines, exc)) from exc
 
 
+CALENDARS = Path(__file__).parent / "calendars"
+
+
+def calendar_file(hall_file: Path, name: str) -> Path:
+    """A built-in calendar by name (`cn-mainland`), or a YAML path relative to the hall."""
+    if "/" not in name and not name.endswith((".yaml", ".yml")):
+        return CALENDARS / f"{name}.yaml"
+    return (hall_file.parent / name).resolve()
+
+
 def load_hall(path: Path | str) -> HallConfig:
-    """Load and validate a hall layout file."""
-    return validate_file(Path(path), HallConfig)
+    """Load and validate a hall layout file, merging its holiday calendar file."""
+    path = Path(path)
+    cfg = validate_file(path, HallConfig)
+    days = cfg.service_days
+    if days.calendar is None:
+        return cfg
+    _data, lines = load_yaml(path)
+    calendar_path = calendar_file(path, days.calendar)
+    if not calendar_path.is_file():
+        loc: Loc = ("service_days", "calendar")
+        raise ConfigError([ConfigIssue(str(path), line_of(lines, loc), format_loc(loc),
+                                       f"holiday calendar file {calendar_path} not found")])
+    cal = validate_file(calendar_path, HolidayCalendar)
+    merged = days.model_copy(update={
+        "holidays": sorted(set(days.holidays) | set(cal.closed_dates())),
+        "makeup_workdays": sorted(set(days.makeup_workdays) | set(cal.makeup_workdays)),
+        "covers_until": date(max(cal.years), 12, 31),
+    })
+    return cfg.model_copy(update={"service_days": merged})

@@ -103,9 +103,108 @@ class ServiceDays(ConfigModel):
     open_weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
         default=[1, 2, 3, 4, 5], description="ISO weekdays the hall opens (1 = Monday)"
     )
-    holidays: list[date] = Field(default=[], description="public holidays: closed")
+    calendar: str | None = Field(
+        default=None, description="holiday calendar file (public holidays and 调休 make-up "
+        "working days), relative to this file; its dates join the two lists below",
+    )
+    holidays: list[date] = Field(default=[], description="public holidays (and local "
+                                 "closures): closed")
     makeup_workdays: list[date] = Field(
         default=[], description="调休 make-up working days: open although a weekend"
+    )
+    covers_until: date | None = Field(
+        default=None, description="last date the holiday calendar is known for (set from the "
+        "calendar file); deadlines beyond it are computed without holidays, with a warning",
+    )
+
+
+class HolidaySpan(ConfigModel):
+    """One public holiday as announced: its name and its closed dates, weekends included."""
+
+    name: str = Field(min_length=1, description="e.g. 春节 / Spring Festival")
+    start: date = Field(description="first closed date")
+    end: date = Field(description="last closed date (inclusive)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HolidaySpan:
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        if (self.end - self.start).days > 14:
+            raise ValueError("a holiday longer than 15 days: check the dates")
+        return self
+
+
+class HolidayCalendar(ConfigModel):
+    """A holiday calendar file: public holidays and make-up working days of some years, as
+    the State Council announces them (国务院办公厅关于部分节假日安排的通知)."""
+
+    schema_version: Literal[1] = Field(description="schema version of this file")
+    name: str = Field(description="what the calendar is, e.g. 中国大陆法定节假日")
+    source: list[str] = Field(default=[], description="the notices the dates come from")
+    years: list[int] = Field(min_length=1, description="years this file covers completely")
+    holidays: list[HolidaySpan] = Field(default=[])
+    makeup_workdays: list[date] = Field(default=[], description="调休上班: weekend dates worked")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HolidayCalendar:
+        closed = self.closed_dates()
+        for d in self.makeup_workdays:
+            if d in closed:
+                raise ValueError(f"{d} is both a holiday and a make-up working day")
+            if d.isoweekday() < 6:
+                raise ValueError(f"make-up working day {d} is not a weekend day")
+            if d.year not in self.years:
+                raise ValueError(f"{d} is outside the years {self.years}")
+        for h in self.holidays:
+            if h.start.year not in self.years and h.end.year not in self.years:
+                raise ValueError(f"holiday {h.name} {h.start} is outside the years {self.years}")
+        return self
+
+    def closed_dates(self) -> list[date]:
+        """Every closed date of every holiday, in order."""
+        out: set[date] = set()
+        for h in self.holidays:
+            out.update(date.fromordinal(o) for o in range(h.start.toordinal(),
+                                                           h.end.toordinal() + 1))
+        return sorted(out)
+
+
+class RatingsConfig(ConfigModel):
+    """好差评 rules: rating tokens, review flags, the provincial default and 差评整改 deadlines."""
+
+    token_ttl_s: int = Field(
+        default=180, ge=30, le=3600,
+        description="how long after a completion the window's pad may be rated",
+    )
+    fast_rating_ms: int = Field(
+        default=300, ge=0, le=5000,
+        description="a rating this soon after arming is flagged for review (nobody reads "
+        "the pad that fast)",
+    )
+    uniform_min_ratings: int = Field(
+        default=30, ge=5, le=1000,
+        description="a member of staff rated 非常满意 every time over at least this many "
+        "ratings in a month is flagged for review",
+    )
+    burst_count: int = Field(
+        default=5, ge=2, le=100, description="this many rating messages from one pad ...")
+    burst_window_s: int = Field(
+        default=10, ge=1, le=600, description="... within this many seconds are flagged")
+    default_level: int | None = Field(
+        default=3, ge=1, le=5,
+        description="level the server records for a transaction nobody rated (e.g. 3 基本满意, "
+        "per provincial rules); null = leave unrated",
+    )
+    default_after_days: int = Field(
+        default=1, ge=0, le=30,
+        description="calendar days after the completion before the default level applies",
+    )
+    followup_working_days: int = Field(
+        default=15, ge=1, le=60,
+        description="差评整改 deadline in working days (国办发〔2019〕51号: at most 15)",
+    )
+    callback_working_days: int = Field(
+        default=1, ge=0, le=10, description="回访 (callback) due within this many working days",
     )
 
 
@@ -270,6 +369,10 @@ class StaffSeed(ConfigModel):
     name: str = Field(min_length=1)
     role_a: list[int] = Field(default=[], description="windows where this person is role A")
     role_b: list[int] = Field(default=[], description="windows where this person is role B")
+    photo: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9._/-]{1,120}\.jpe?g$",
+        description="JPEG photo for 亮证 on the window's pad, relative to this file",
+    )
 
 
 class HallConfig(ConfigModel):
@@ -280,6 +383,7 @@ class HallConfig(ConfigModel):
     service_days: ServiceDays = Field(default_factory=ServiceDays)
     opening_hours: OpeningHours
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    ratings: RatingsConfig = Field(default_factory=RatingsConfig)
     zones: list[Zone] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
     items: list[Item] = Field(default=[])

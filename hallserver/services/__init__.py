@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hallserver.services.alerts import AlertService
 from hallserver.services.appointments import AppointmentService
 from hallserver.services.auth import AuthService
 from hallserver.services.cases import CaseService
 from hallserver.services.devices import DeviceInfo, DeviceRegistry
+from hallserver.services.followups import FollowUpService
 from hallserver.services.hall import HallContext
 from hallserver.services.layout import LayoutService
 from hallserver.services.queues import QueueService
+from hallserver.services.ratings import RatingService
 from hallserver.services.tickets import TicketService
 from hallserver.services.windows import WindowService
 
@@ -28,15 +31,22 @@ class Services:
     devices: DeviceRegistry
     appointments: AppointmentService
     cases: CaseService
+    alerts: AlertService
+    followups: FollowUpService
+    ratings: RatingService
 
     @classmethod
     def build(cls, ctx: HallContext, devices: list[DeviceInfo] | None = None) -> Services:
         """Wire the services around a hall context and its configured devices."""
         registry = DeviceRegistry(ctx.db, ctx.hall_id, ctx.clock, devices or [])
         registry.sync_known()
-        tickets, cases = TicketService(ctx), CaseService(ctx)
+        tickets, cases, alerts = TicketService(ctx), CaseService(ctx), AlertService(ctx)
+        followups = FollowUpService(ctx, alerts)
+        ratings = RatingService(ctx, followups, alerts)
         return cls(
             ctx=ctx, layout=ctx.layout, auth=AuthService(ctx.db, ctx.clock),
-            tickets=tickets, windows=WindowService(ctx, cases), queues=QueueService(ctx),
-            devices=registry, appointments=AppointmentService(ctx, tickets), cases=cases,
+            tickets=tickets, windows=WindowService(ctx, cases, ratings),
+            queues=QueueService(ctx), devices=registry,
+            appointments=AppointmentService(ctx, tickets), cases=cases, alerts=alerts,
+            followups=followups, ratings=ratings,
         )

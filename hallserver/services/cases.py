@@ -18,10 +18,17 @@ from sqlalchemy.orm import Session
 
 from hallserver.config.models import HallConfig, I18nText
 from hallserver.domain.calendar import HallCalendar
-from hallserver.domain.errors import NotFound
+from hallserver.domain.errors import NotAllowed, NotFound
 from hallserver.domain.numbering import next_seq
-from hallserver.services.hall import HallContext
-from hallserver.store.models import CaseEventRow, CaseRow, TicketCounterRow, TicketRow
+from hallserver.services.hall import HallChange, HallContext
+from hallserver.services.views import Principal
+from hallserver.store.models import (
+    CaseEventRow,
+    CaseRow,
+    TicketCounterRow,
+    TicketRow,
+    WindowStateRow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +139,31 @@ class CaseService:
             if log:
                 self.event(session, row, "reprint", actor=actor, at=self.ctx.clock())
             return self.snapshot(cfg, row)
+
+    def print_receipt(self, case_no: str, user: Principal) -> str:
+        """Print a case's receipt again at its window (补打, logged); staff only at the case's
+        window, managers anywhere. Returns the receipt state once the printer was asked."""
+        with self.ctx.db.write() as session:
+            row = session.scalar(select(CaseRow).where(CaseRow.hall_id == self.ctx.hall_id,
+                                                       CaseRow.case_no == case_no))
+            if row is None:
+                raise NotFound("办件不存在", "no such case")
+            if user.role == "staff":
+                at = session.scalar(select(WindowStateRow.number).where(
+                    WindowStateRow.hall_id == self.ctx.hall_id,
+                    WindowStateRow.staff_id == user.username))
+                if at != row.window:
+                    raise NotAllowed(f"请在{row.window}号窗口补打该回执",
+                                     f"reprint this receipt at window {row.window}")
+            self.event(session, row, "reprint", actor=user.username, at=self.ctx.clock())
+            row.receipt = "no-printer"  # the bus, if running, sends it and says "queued"
+            self.ctx.changed(HallChange("receipt", window=row.window, case_id=row.id,
+                                        reprint=True))
+            case_id = row.id
+        with self.ctx.db.read() as session:
+            again = session.get(CaseRow, case_id)
+            assert again is not None
+            return again.receipt or "no-printer"
 
     def snapshot(self, cfg: HallConfig, row: CaseRow) -> CaseSnapshot:
         """What a case shows."""

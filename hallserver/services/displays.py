@@ -38,7 +38,8 @@ def window_display(info: WindowInfo, *, version: int) -> m.WindowDisplayState:
         number = info.current.number
         ticket_state = "serving" if info.current.state is TicketState.SERVING else "called"
     staff = ([m.StaffOnDuty(role=info.staff.role.value, staff_id=info.staff.id,
-                            name=info.staff.name)] if info.staff else [])
+                            name=info.staff.name, photo=info.staff.photo)]
+             if info.staff else [])
     note = None
     if info.status is WindowStatus.PAUSED:
         note = m.Text(zh=f"暂停服务：{info.pause_reason or ''}"[:200], en="Paused")

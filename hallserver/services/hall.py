@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -35,12 +36,16 @@ ESTIMATOR_HISTORY = 50  # finished services per category replayed into the estim
 class HallChange:
     """Something committed that displays may need to show (delivered after the commit)."""
 
-    kind: Literal["ticket", "window", "call", "complete"]
+    kind: Literal["ticket", "window", "call", "complete", "arm", "receipt", "rating",
+                  "alert"]
     window: int | None = None
     number: str | None = None
     category: str | None = None
     ticket_id: int | None = None
     recall: bool = False
+    token: str | None = None  # with "arm": the pad's rating token
+    case_id: int | None = None  # with "receipt": the case whose receipt to print
+    reprint: bool = False  # with "receipt": a copy (补打)
 
 
 Listener = Callable[[HallChange], None]
@@ -68,6 +73,7 @@ class HallContext:
         default_factory=lambda: ServiceTimeEstimator(prior_minutes={})
     )
     listeners: list[Listener] = field(default_factory=list)
+    config_dir: Path | None = None  # the hall file's directory (staff photos)
     # Calendar and policy derived from the current layout object (held, so never stale).
     _derived: tuple[HallConfig, HallCalendar, RoutingPolicy] | None = None
 

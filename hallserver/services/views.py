@@ -125,6 +125,16 @@ class StaffOnDuty(View):
     id: str
     name: str
     role: StaffRole
+    photo: str | None = None  # content hash of the photo on file (GET /api/staff/{id}/photo)
+
+
+class LastCase(View):
+    """The newest case (办件) accepted at a window today, and its receipt (收件回执)."""
+
+    case_no: str
+    public_path: str
+    receipt: str  # queued, printed, failed, no-printer, not-sent
+    accepted_at: datetime
 
 
 class CurrentTicket(View):
@@ -158,6 +168,7 @@ class WindowInfo(View):
     current: CurrentTicket | None
     idle_since: datetime | None
     flags: list[WindowFlag]
+    last_case: LastCase | None = None
 
 
 class CallResult(View):

@@ -18,6 +18,8 @@ from hallserver.domain.tickets import AT_WINDOW_STATES, Outcome, Ticket, TicketS
 from hallserver.domain.windows import WindowState
 from hallserver.services.cases import CaseService
 from hallserver.services.hall import HallChange, HallContext, find_category, minutes_between
+from hallserver.services.photos import StaffPhotos
+from hallserver.services.ratings import RatingService
 from hallserver.services.records import (
     add_event,
     all_window_states,
@@ -33,12 +35,13 @@ from hallserver.services.views import (
     CallResult,
     CompleteRequest,
     CurrentTicket,
+    LastCase,
     Principal,
     StaffOnDuty,
     TransferRequest,
     WindowInfo,
 )
-from hallserver.store.models import TicketRow, WindowStateRow
+from hallserver.store.models import CaseRow, TicketRow, WindowStateRow
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +87,12 @@ Action = Callable[[_Act], None]
 class WindowService:
     """Everything staff do at a window."""
 
-    def __init__(self, ctx: HallContext, cases: CaseService | None = None) -> None:
+    def __init__(self, ctx: HallContext, cases: CaseService,
+                 ratings: RatingService | None = None) -> None:
         self.ctx = ctx
-        self.cases = cases or CaseService(ctx)
+        self.cases = cases
+        self.ratings = ratings
+        self.photos = StaffPhotos(ctx.config_dir)
 
     # ---- reads --------------------------------------------------------------------------
 
@@ -221,12 +227,18 @@ class WindowService:
             row.notes = mask_personal(req.notes) if req.notes else None
             a.save(row, ticket, "complete", TicketState.SERVING, user.username,
                    req.outcome.value)
+            staff_id = a.state.staff_id or user.username
             if req.outcome is Outcome.ACCEPTED:
-                self.cases.open(a.session, a.cfg, row, window=number,
-                                staff_id=a.state.staff_id or user.username, now=a.now)
+                case = self.cases.open(a.session, a.cfg, row, window=number,
+                                       staff_id=staff_id, now=a.now)
+                case.receipt = "no-printer"  # the bus, if running, sends it: "queued"
+                self.ctx.changed(HallChange("receipt", window=number, case_id=case.id))
             a.state.release(a.now)
             self.ctx.changed(HallChange("complete", window=number, number=row.number,
                                         category=row.category, ticket_id=row.id))
+            if self.ratings is not None:  # one rating per transaction: arm the pad
+                self.ratings.arm(a.session, a.cfg, row, window=number, staff_id=staff_id,
+                                 now=a.now)
             assert ticket.serving_at is not None
             served.append((ticket.category, minutes_between(ticket.serving_at, a.now)))
 
@@ -319,8 +331,9 @@ class WindowService:
         staff = None
         if state.staff_id and state.staff_role:
             seed = next((s for s in cfg.staff if s.id == state.staff_id), None)
+            photo = self.photos.get(cfg, state.staff_id)
             staff = StaffOnDuty(id=state.staff_id, name=seed.name if seed else state.staff_id,
-                                role=state.staff_role)
+                                role=state.staff_role, photo=photo.digest if photo else None)
         current = None
         if state.current_ticket is not None:
             t = session.get(TicketRow, state.current_ticket)
@@ -338,4 +351,18 @@ class WindowService:
             secondary=list(w.secondary), priority_lane=w.priority_lane, express=w.express,
             status=state.status, pause_reason=state.pause_reason, staff=staff, current=current,
             idle_since=state.idle_since, flags=state.flags(in_hours),
+            last_case=self._last_case(session, cfg, w.number, now),
         )
+
+    def _last_case(self, session: Session, cfg: HallConfig, number: int,
+                   now: datetime) -> LastCase | None:
+        calendar = self.ctx.calendar(cfg)
+        start = calendar.local(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        row = session.scalar(select(CaseRow).where(
+            CaseRow.hall_id == self.ctx.hall_id, CaseRow.window == number,
+            CaseRow.accepted_at >= start).order_by(CaseRow.accepted_at.desc(),
+                                                   CaseRow.id.desc()).limit(1))
+        if row is None:
+            return None
+        return LastCase(case_no=row.case_no, public_path=f"/c/{row.public_token}",
+                        receipt=row.receipt or "not-sent", accepted_at=row.accepted_at)

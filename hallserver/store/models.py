@@ -297,6 +297,8 @@ class CaseRow(Base):
     accepted_at: Mapped[datetime]
     promised_by: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+    receipt: Mapped[str | None] = mapped_column(String(16))  # queued, printed, failed, ...
+    receipt_job_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class CaseEventRow(Base):
@@ -310,3 +312,130 @@ class CaseEventRow(Base):
     action: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class RatingArmRow(Base):
+    """A pad armed after a completed ticket: a single-use token for one rating."""
+
+    __tablename__ = "rating_arms"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    window: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[str | None] = mapped_column(String(16))
+    armed_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RatingRow(Base):
+    """One rating per transaction (the UNIQUE ticket). Never linked to a citizen: the ticket
+    holds no personal data, and dashboards show windows and staff only."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    service_day: Mapped[date] = mapped_column(Date, index=True)
+    window: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    item_code: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # pad, default
+    pad_id: Mapped[str | None] = mapped_column(String(32))
+    rated_at: Mapped[datetime]
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)  # appeal upheld
+
+
+class RatingRefusalRow(Base):
+    """A refused rating message, counted for managers (forged, replayed, expired ...)."""
+
+    __tablename__ = "rating_refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32), index=True)
+    pad_id: Mapped[str] = mapped_column(String(32))
+    window: Mapped[int | None] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+
+
+class RatingReviewRow(Base):
+    """A suspicious pattern for a manager to review: a rating (fast, burst) or a member of
+    staff (uniform); resolved with who, when and what was decided."""
+
+    __tablename__ = "rating_reviews"
+    __table_args__ = (UniqueConstraint("hall_id", "kind", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(64))  # rating id, or staff id + month
+    rating_id: Mapped[int | None] = mapped_column(ForeignKey("ratings.id"))
+    staff_id: Mapped[str | None] = mapped_column(String(16))
+    window: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class FollowUpRow(Base):
+    """差评整改: the rectification case a bad rating opens."""
+
+    __tablename__ = "followups"
+    __table_args__ = (UniqueConstraint("hall_id", "case_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32), index=True)
+    case_no: Mapped[str] = mapped_column(String(40))
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
+    window: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[str | None] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime]
+    callback_by: Mapped[date] = mapped_column(Date)
+    answer_by: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime | None]
+    citizen_answer: Mapped[str | None] = mapped_column(String(16))
+
+
+class FollowUpEventRow(Base):
+    """Audit trail of a rectification case: who did what, when."""
+
+    __tablename__ = "followup_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id"), index=True)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    citizen_answer: Mapped[str | None] = mapped_column(String(16))
+
+
+class AlertRow(Base):
+    """Something a manager must see (a bad rating, an overdue case ...) until acknowledged."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("hall_id", "kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    ref: Mapped[str] = mapped_column(String(64))  # what it is about (deduplicates)
+    level: Mapped[str] = mapped_column(String(8))  # info, warn, alarm
+    message: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))

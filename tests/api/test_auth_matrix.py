@@ -61,6 +61,19 @@ MATRIX: list[tuple[str, str, dict[str, object] | None, dict[str, object]]] = [
     ("POST", "/api/appointments/{appointment_id}/cancel", None, MANAGERS),
     ("POST", "/api/appointments/check-in", {"code": "0000-0000-0000-0000"}, LOGGED_IN),
     ("GET", "/api/cases/public/{token}", None, PUBLIC),
+    ("POST", "/api/cases/{case_no}/print-receipt", None, LOGGED_IN),
+    ("GET", "/api/ratings", None, MANAGERS),
+    ("GET", "/api/ratings/summary?day_from=2026-11-01&day_to=2026-11-30", None, MANAGERS),
+    ("GET", "/api/ratings/reviews", None, MANAGERS),
+    ("POST", "/api/ratings/reviews/{review_id}/resolve", {"resolution": "ok"}, MANAGERS),
+    ("POST", "/api/ratings/apply-defaults", None, MANAGERS),
+    ("GET", "/api/followups", None, MANAGERS),
+    ("GET", "/api/followups/{case_no}", None, MANAGERS),
+    ("POST", "/api/followups/{case_no}/actions", {"action": "callback", "note": "x",
+                                                   "citizen_answer": "satisfied"}, MANAGERS),
+    ("GET", "/api/alerts", None, MANAGERS),
+    ("POST", "/api/alerts/{alert_id}/ack", None, MANAGERS),
+    ("GET", "/api/staff/{staff_id}/photo", None, PUBLIC),
 ]
 USERNAMES = {"staff_here": "10001", "staff_other": "10002", "manager": "manager",
              "admin": "admin"}
@@ -105,7 +118,8 @@ def test_auth_matrix(env, method, path, body, role, expected) -> None:
     # The operator is signed in at window 1 before every case (a manager may sign them out).
     client.post("/api/windows/1/sign-in", json={"role": "A"}, headers=headers["staff_here"])
     url = path.format(token=token, category="A", code="QY-001", number=1,
-                      device_id="kiosk-a1", request_id=1, appointment_id=1)
+                      device_id="kiosk-a1", request_id=1, appointment_id=1, case_no="X-1",
+                      review_id=1, alert_id=1, staff_id="10001")
     used = headers[role]
     if path == "/api/auth/logout" and role != "anonymous":
         used = login(client, USERNAMES[role])  # a disposable session: logout revokes it

@@ -147,11 +147,13 @@ def demo_secrets(tmp_path: Path) -> Path:
 def test_demo_device_set_loads(tmp_path: Path) -> None:
     secrets_file = demo_secrets(tmp_path)
     devices = load_devices(DEMO_DEVICES, SecretSource(secrets_file, env={}), **CHECKS)
-    assert devices.summary() == ("82 devices (2 kiosk, 2 terminal, 24 pad, 4 printer, 24 led, "
-                                 "24 caller, 2 screen)")
+    assert devices.summary() == ("106 devices (2 kiosk, 2 terminal, 24 pad, 28 printer, "
+                                 "24 led, 24 caller, 2 screen)")
     numbers = {w.number for w in HALL.windows}
     for model in (Pad, Led):
         assert {d.window for d in devices.of_type(model)} == numbers
+    # Every window has its receipt printer (收件回执).
+    assert {d.window for d in devices.of_type(Printer) if d.window is not None} == numbers
     kiosks = {k.id: k for k in devices.of_type(Kiosk)}
     assert {k: v.printer for k, v in kiosks.items()} == {"kiosk-a1": "printer-a1",
                                                           "kiosk-b1": "printer-b1"}

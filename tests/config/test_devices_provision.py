@@ -21,7 +21,7 @@ from hallserver.config import ConfigError, load_hall
 
 DEMO_DIR = DEMO_CONFIG.parent
 SCHEMA_DIR = ROOT / "firmware_configs" / "schema"
-SUMMARY = "82 devices (2 kiosk, 2 terminal, 24 pad, 4 printer, 24 led, 24 caller, 2 screen)"
+SUMMARY = "106 devices (2 kiosk, 2 terminal, 24 pad, 28 printer, 24 led, 24 caller, 2 screen)"
 
 
 @pytest.fixture
@@ -44,13 +44,13 @@ def test_provision_writes_files_that_load(hall_dir: Path, capsys: pytest.Capture
     assert main(["devices", "provision", str(hall_dir)]) == 0
     out = capsys.readouterr().out
     assert f"ok: {hall_dir / 'devices'}: {SUMMARY}" in out
-    assert "secrets: 83 added" in out
+    assert "secrets: 107 added" in out
     secrets_file = hall_dir / "secrets.yaml"
     assert mode(secrets_file) == 0o600
     values, issues = read_secrets(secrets_file)
     assert issues == []
     assert SERVER_SECRET in values
-    assert len(set(values.values())) == 83  # every account has its own password
+    assert len(set(values.values())) == 107  # every account has its own password
     assert all(len(v) >= 32 for v in values.values())
     assert not any(v in out for v in values.values())
     hall = load_hall(hall_dir / "hall.yaml")
@@ -91,7 +91,8 @@ def test_provision_follows_the_layout(tmp_path: Path) -> None:
     small = type(hall)(hall_id="demo", zones=hall.zones[:1], windows=hall.windows[:2])
     assert sorted(plan_devices(small)) == sorted(
         f"{n}.yaml" for n in ["caller-1", "caller-2", "kiosk-a1", "led-1", "led-2", "pad-1",
-                              "pad-2", "printer-a1", "printer-a2", "screen-a", "terminal-a1"])
+                              "pad-2", "printer-a1", "printer-a2", "printer-w1", "printer-w2",
+                              "screen-a", "terminal-a1"])
 
 
 def test_ensure_secrets_appends_and_keeps(tmp_path: Path) -> None:
@@ -167,7 +168,7 @@ def test_cli_validate_without_secrets_checks_the_rest(
     out = capsys.readouterr().out
     assert "secret 'pad-2' is not set" in out
     assert "secret 'pad-1'" not in out
-    assert "hint: missing secrets: 81;" in out
+    assert "hint: missing secrets: 105;" in out
 
 
 def test_cli_validate_with_secrets(hall_dir: Path, tmp_path: Path,
@@ -175,7 +176,7 @@ def test_cli_validate_with_secrets(hall_dir: Path, tmp_path: Path,
     secrets_file = tmp_path / "given.yaml"
     shutil.copytree(DEMO_DIR / "devices", hall_dir / "devices")
     assert main(["devices", "secrets", str(hall_dir), "--secrets", str(secrets_file)]) == 0
-    assert "secrets: 83 added" in capsys.readouterr().out
+    assert "secrets: 107 added" in capsys.readouterr().out
     assert main(["config", "validate", str(hall_dir), "--secrets", str(secrets_file)]) == 0
     out = capsys.readouterr().out
     assert f"ok: {hall_dir / 'devices'}: {SUMMARY}" in out
