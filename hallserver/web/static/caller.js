@@ -235,10 +235,17 @@ async function loadLayout() {
   S.layoutAt = Date.now();
 }
 
+let pollAgain = false; // asked for while a poll was under way: read again right after it
+
 async function poll() {
   clearTimeout(pollTimer);
-  if (polling || leaving) return;
+  if (leaving) return;
+  if (polling) {
+    pollAgain = true;
+    return;
+  }
   polling = true;
+  pollAgain = false;
   const epoch = S.epoch;
   try {
     if (Date.now() - S.layoutAt > LAYOUT_MS) await loadLayout();
@@ -262,7 +269,7 @@ async function poll() {
     polling = false;
   }
   render();
-  pollTimer = setTimeout(poll, POLL_MS);
+  pollTimer = setTimeout(poll, pollAgain ? 0 : POLL_MS);
 }
 
 /** Run one action: buttons off meanwhile, the server's refusal shown, then a fresh read. */

@@ -75,9 +75,11 @@ export function renderQueues(ix, tbody, info, queues) {
   const rows = skillsOf(info).map((code, idx) => {
     const q = byCode.get(code);
     const warn = q && q.warnings && q.warnings.length > 0;
-    return el("tr", { class: warn ? "warn" : "", dataset: { category: code } },
+    const why = warn ? q.warnings.map((w) => tOr(`queues.warn.${w}`, w)).join("；") : null;
+    return el("tr", { class: warn ? "warn" : "", title: why, dataset: { category: code } },
       el("td", {}, categoryLabel(ix, code), " ",
-        el("span", { class: "tag" }, t(idx === 0 ? "queues.primary" : "queues.secondary"))),
+        el("span", { class: "tag" }, t(idx === 0 ? "queues.primary" : "queues.secondary")),
+        warn ? el("span", { class: "warn-mark", "aria-label": why }, "!") : null),
       el("td", { class: "n", "data-testid": `waiting-${code}` }, q ? q.waiting : "—"),
       el("td", { class: "n" }, q ? t("queues.min", { n: Math.round(q.longest_wait_min) }) : "—"),
       el("td", { class: "n" }, q && q.predicted_wait_min !== null ? t("queues.min", { n: q.predicted_wait_min }) : "—"));

@@ -154,6 +154,9 @@ register({
   "queues.predicted": { zh: "预计", en: "Predicted" },
   "queues.primary": { zh: "主办", en: "main" },
   "queues.secondary": { zh: "兼办", en: "also" },
+  "queues.warn.waiting_over_threshold": { zh: "等候人数超过预警值", en: "too many waiting" },
+  "queues.warn.wait_over_threshold": { zh: "等候时间超过预警值", en: "waits too long" },
+  "queues.warn.no_open_window": { zh: "无开放窗口办理", en: "no open window serves it" },
   "queues.min": { zh: "{n}分", en: "{n}m" },
 
   "helpers.title": { zh: "帮办请求", en: "Helper requests" },
