@@ -96,6 +96,8 @@ def test_sign_in_as_a_and_call_shows_number_and_reason(page: Page, hall: Hall,
     expect(page.get_by_role("button", name=re.compile("^叫号"))).to_be_disabled()
     expect(page.get_by_role("button", name=re.compile("^重呼"))).to_be_enabled()
     expect(page.get_by_role("button", name=re.compile("^办结"))).to_be_disabled()
+    heights = page.evaluate("() => [document.documentElement.scrollHeight, innerHeight]")
+    assert heights[0] <= heights[1], heights  # a desk PC sees it all; the guide scrolls inside
     shot(page, shots, "called")
 
 
