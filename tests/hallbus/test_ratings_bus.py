@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from hallbus_support import Hall, RawPeer, http_ticket, staff_at, wait_until
 from sqlalchemy import func, select, update
 from support import login
 
+from devices.printer.agent import PrinterDevice
+from devices.printer.decode import qr_urls, text_of
+from devices.printer.fake import FakeNetworkPrinter
 from devices.protocol import messages as m
 from devices.protocol.catalog import encode
 from devices.protocol.topics import DeviceType, cmd, evt
@@ -252,3 +256,34 @@ def test_accepted_completion_prints_a_receipt_whose_qr_shows_the_case(hall: Hall
         assert copy.reprint and copy.job_id != job.job_id
     finally:
         printer.close()
+
+
+def test_receipt_reaches_paper_through_the_printer_agent(hall: Hall, tmp_path: Path) -> None:
+    """The real printer agent on a fake network printer: the bytes name the case and its
+    QR code opens the case's public status."""
+    from test_kiosk_runtime import TZ, printer_config  # noqa: PLC0415 (shared test helpers)
+
+    fake = FakeNetworkPrinter().start()
+    device = PrinterDevice(printer_config(hall, "printer-w6", fake, tmp_path), tz=TZ,
+                           journal=tmp_path / "journal.db")
+    device.start()
+    try:
+        wait_until(lambda: hall.services.devices.get("printer-w6").health == "ok", 10,
+                   "printer-w6 online and healthy")
+        headers = staff_at(hall.client, 6)
+        serve_one(hall, 6, headers, outcome="accepted", category="shebao")
+        wait_until(lambda: hall.client.get("/api/windows/6").json()["last_case"]["receipt"]
+                   == "printed", 15, "receipt printed")
+        info = hall.client.get("/api/windows/6").json()["last_case"]
+        data = bytes(fake.received)
+        assert info["case_no"] in text_of(data)
+        assert "收件回执" in text_of(data)
+        urls = qr_urls(data)
+        assert len(urls) == 1
+        assert urls[0].endswith(info["public_path"])
+        token = urls[0].rsplit("/c/", 1)[1]
+        case = hall.client.get(f"/api/cases/public/{token}").json()
+        assert (case["case_no"], case["window"]) == (info["case_no"], 6)
+    finally:
+        device.stop()
+        fake.close()
