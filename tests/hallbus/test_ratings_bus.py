@@ -287,3 +287,41 @@ def test_receipt_reaches_paper_through_the_printer_agent(hall: Hall, tmp_path: P
     finally:
         device.stop()
         fake.close()
+
+
+def test_pad_shows_who_is_on_duty_with_a_photo(hall: Hall) -> None:
+    """亮证: the window state names the staff member and the hash of their photo; the pad
+    fetches the photo over the bus, a browser over HTTP."""
+    import base64  # noqa: PLC0415
+    import hashlib  # noqa: PLC0415
+
+    pad = pad_peer(hall, "pad-1")
+    try:
+        pad.subscribe("hall/demo/pad/pad-1/state")
+        staff_at(hall.client, 1)
+        photo = (Path(hall.settings.config).parent / "staff" / "10001.jpg").read_bytes()
+        digest = hashlib.sha256(photo).hexdigest()[:16]
+
+        def on_duty() -> list[dict[str, Any]]:
+            states = pad.received("hall/demo/pad/pad-1/state")
+            return states[-1].json()["staff"] if states else []
+        wait_until(lambda: on_duty() and on_duty()[0]["staff_id"] == "10001", 10,
+                   "pad state names who is on duty")
+        assert on_duty()[0]["photo"] == digest
+        pad.publish(evt("demo", DeviceType.PAD, "pad-1", "photo-request"),
+                    encode(m.PhotoRequest(request_id=m.new_id(), staff_id="10001")))
+        got = m.StaffPhoto.model_validate_json(
+            pad.wait_count(cmd("demo", DeviceType.PAD, "pad-1", "photo"), 1)[0].payload)
+        assert got.found and got.photo == digest
+        assert base64.b64decode(got.jpeg_b64 or "") == photo
+        pad.publish(evt("demo", DeviceType.PAD, "pad-1", "photo-request"),
+                    encode(m.PhotoRequest(request_id=m.new_id(), staff_id="10009")))
+        none = m.StaffPhoto.model_validate_json(
+            pad.wait_count(cmd("demo", DeviceType.PAD, "pad-1", "photo"), 2)[1].payload)
+        assert (none.found, none.jpeg_b64) == (False, None)
+        r = hall.client.get("/api/staff/10001/photo")
+        assert (r.status_code, r.headers["content-type"], r.content) == (200, "image/jpeg",
+                                                                          photo)
+        assert hall.client.get("/api/staff/10009/photo").status_code == 404
+    finally:
+        pad.close()
