@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 DEMO_DB = Path("var/demo.db")
 DEMO_SECRETS = Path("var/demo-secrets.yaml")
 DEMO_DEVICES = Path("firmware_configs/demo/devices")
-REAL_KIOSK_DEVICES = ("kiosk-a1", "printer-a1", "terminal-a1", "printer-a2")
+# Left to the real apps with --real-kiosks: a kiosk, a terminal, their printers, and window 1
+# (its caller is the web page /window/1, its pad `onewindow-kiosk --role pad`).
+REAL_KIOSK_DEVICES = ("kiosk-a1", "printer-a1", "terminal-a1", "printer-a2", "caller-1", "pad-1")
 SCHEMA_DIR = Path("firmware_configs/schema")
 DEMO_PASSWORD = "demo1234"  # noqa: S105 (demo accounts only; printed on start)
 
@@ -274,7 +276,12 @@ Simulated hall 模拟大厅  {'on: kiosks take numbers, callers call, screens an
 Logins 登录 (password {DEMO_PASSWORD}): admin, manager, staff 10001 (window 1, role A) ...
 Kiosk app 取号机界面   onewindow-kiosk --config {DEMO_DEVICES}/kiosk-a1.yaml
 Terminal 自助服务终端  onewindow-kiosk --config {DEMO_DEVICES}/terminal-a1.yaml
-                        (start the demo with --real-kiosks so these are not simulated too)
+Window caller 呼叫器   {base}/window/1  (staff 10001 ... sign in as role A or B)
+Rating pad 评价器      onewindow-kiosk --role pad --config {DEMO_DEVICES}/pad-1.yaml
+                        (start the demo with --real-kiosks so these are not simulated too:
+                        kiosk-a1, terminal-a1 and window 1 are then left to you)
+Ratings 好差评 (manager)  {base}/api/ratings   follow-ups 差评整改 {base}/api/followups
+                        alerts 提醒 {base}/api/alerts
 Take a number 取号:  curl -X POST {base}/api/tickets -H 'content-type: application/json' \\
                         -d '{{"category": "A"}}'
 """, flush=True)
@@ -357,8 +364,8 @@ def _add_run_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
                       help="port of the embedded MQTT broker (0: any free port)")
     demo.add_argument("--no-sim", action="store_true", help="no simulated devices")
     demo.add_argument("--real-kiosks", action="store_true",
-                      help="leave kiosk-a1 and terminal-a1 (and their printers) to "
-                      "onewindow-kiosk instead of simulating them")
+                      help="leave kiosk-a1, terminal-a1 (and their printers) and window 1's "
+                      "caller and pad to the real apps instead of simulating them")
 
     broker = sub.add_parser("broker-config",
                             help="write Mosquitto config, passwords and ACL for the devices")

@@ -143,8 +143,10 @@ class BusRuntime:
         bus.start(dispatcher, on_connect=[lambda: sync.resync(force=True)])
         self.bus, self.sync = bus, sync
         if self.simulate:
+            # Staff sign in where a simulated caller works; a real one is left to people.
             callers = {d.window for d in self.hall.infos
-                       if d.type is DeviceType.CALLER and d.window is not None}
+                       if d.type is DeviceType.CALLER and d.window is not None
+                       and d.id not in self.simulate_except}
             staffed = staff_windows(self.services, callers)
             logger.info("demo: staff signed in at windows %s", staffed)
             infos = [d for d in self.hall.infos if d.id not in self.simulate_except]
