@@ -152,3 +152,31 @@ def test_taps_reach_the_controller(report: dict[str, Any]) -> None:
 
 def test_the_whole_run_is_quick(report: dict[str, Any]) -> None:
     assert report["elapsed_s"] < 60
+
+
+@pytest.mark.parametrize(("size", "expected"), [(None, [1280, 800]),
+                                                ("800x1280", [800, 1280])])
+def test_the_command_opens_the_pad_window(tmp_path: Path, size: str | None,
+                                          expected: list[int]) -> None:
+    hall = tmp_path / "hall"
+    (hall / "devices").mkdir(parents=True)
+    (hall / "secrets.yaml").write_text("schema_version: 1\npad-9: pad-test-password-123\n",
+                                       encoding="utf-8")
+    config = hall / "devices" / "pad-9.yaml"
+    config.write_text("schema_version: 1\ntype: pad\nid: pad-9\nhall: demo\n"
+                      "name: {zh: 9号窗口 评价器, en: Window 9 rating pad}\n"
+                      "mqtt: {host: 127.0.0.1, port: 1, password: !secret pad-9}\n"
+                      "window: 9\n", encoding="utf-8")
+    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1",
+           "KIVY_LOG_MODE": "PYTHON", "KIVY_HOME": str(tmp_path / "kivy"),
+           "KIVY_NO_FILELOG": "1"}
+    env.pop("DISPLAY", None)
+    args = [sys.executable, str(SCRIPT.with_name("run_pad_check.py")), str(config),
+            str(tmp_path / "state"), *([size] if size else [])]
+    done = subprocess.run(args, env=env, cwd=REPO, capture_output=True, text=True,
+                          timeout=TIME_LIMIT_S, check=False)
+    assert done.returncode == 0, done.stderr[-4000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["exit"] == 0 and seen["size"] == expected
+    assert seen["page"] == "idle" and seen["window"] == 9
+    assert {"language", "elderly", "helper"} <= set(seen["buttons"])
