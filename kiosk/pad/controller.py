@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
 import math
 import threading
@@ -353,8 +354,14 @@ class PadController:
                 self._no_photo.add(asked)
                 return
             # A photo changed since the state was sent is stored under its new hash; the
-            # next state names it.
-            if self.photos.save(msg.photo or asked, jpeg) is None:
+            # next state names it. The hash is the JPEG's sha256 (first 16 hex digits), as
+            # the server computes it: a damaged copy is not cached (asked again later).
+            name = msg.photo or asked
+            if hashlib.sha256(jpeg).hexdigest()[:16] != name:
+                logger.warning("photo of staff %s does not match its hash %s", msg.staff_id,
+                               name)
+                return
+            if self.photos.save(name, jpeg) is None:
                 self._no_photo.add(asked)
         state = self.window_state
         self._show(staff=self._cards(state.staff) if state else ())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
@@ -17,9 +18,9 @@ HALL = "demo"
 PAD = "pad-5"
 WINDOW = 5
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-PHOTO_A = "0123456789abcdef"
-PHOTO_B = "fedcba9876543210"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"  # enough for the magic check
+PHOTO_A = hashlib.sha256(JPEG).hexdigest()[:16]  # the server's content hash
+PHOTO_B = "fedcba9876543210"
 
 _ids = count(1)
 

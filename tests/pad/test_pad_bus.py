@@ -6,6 +6,7 @@ delivered once the pad connects."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ from devices.protocol.topics import DeviceType, cmd, parse
 from kiosk.pad.model import PadPage
 from kiosk.pad.runtime import PadRuntime
 
-PAD_ID, WINDOW = "pad-5", 5
+PAD_ID, WINDOW = "pad-1", 1
 TIMEOUT = 10.0
 
 
@@ -81,14 +82,19 @@ def test_state_arm_and_rating_over_the_real_bus(hall: Hall, pad: PadRuntime) -> 
     wait_until(lambda: ctl.view.online and ctl.view.mode is not None, TIMEOUT,
                "the pad is online with its window's retained state")
     assert ctl.view.window_name is not None
-    staff_at(hall.client, WINDOW)  # staff 10005 signs in as A: the state follows
-    wait_until(lambda: [s.staff_id for s in ctl.view.staff] == ["10005"], TIMEOUT,
+    staff_at(hall.client, WINDOW)  # staff 10001 signs in as A: the state follows
+    wait_until(lambda: [s.staff_id for s in ctl.view.staff] == ["10001"], TIMEOUT,
                "亮证 shows who signed in")
+    # The photo named by its hash in the state is asked for and cached by that hash.
+    wait_until(lambda: ctl.view.staff[0].photo_path is not None, TIMEOUT, "the staff photo")
+    cached = Path(str(ctl.view.staff[0].photo_path))
+    assert hashlib.sha256(cached.read_bytes()).hexdigest()[:16] == cached.stem
     ratings = Ratings(hall)
     arm_as_server(hall, "tok-e2e-0000000001")
     wait_until(lambda: ctl.view.page is PadPage.ARMED, TIMEOUT, "the prompt opens")
     assert ctl.view.number == "A012"
-    assert ctl.view.served_by is not None and ctl.view.served_by.staff_id == "10005"
+    assert ctl.view.served_by is not None and ctl.view.served_by.staff_id == "10001"
+    assert ctl.view.served_by.photo_path == str(cached)
     ctl.rate(1)
     ctl.toggle_reason("attitude")
     ctl.submit_reasons()

@@ -378,3 +378,12 @@ def test_a_reply_nobody_asked_for_or_not_a_jpeg_is_not_cached(tmp_path: Path) ->
     command(ctl, "photo", bad)
     assert not (tmp_path / "photos" / f"{PHOTO_A}.jpg").exists()
     assert ctl.view.staff[0].photo_path is None
+
+
+def test_a_photo_that_does_not_match_its_hash_is_not_cached(tmp_path: Path) -> None:
+    ctl, link, _clock = make(tmp_path)
+    send_state(ctl, window_state(people=[staff(photo=PHOTO_B)]))
+    request = link.last("photo-request")
+    command(ctl, "photo", photo_reply(request.request_id, PHOTO_B))  # type: ignore[attr-defined]
+    assert not list((tmp_path / "photos").glob("*.jpg"))
+    assert ctl.view.staff[0].photo_path is None
