@@ -247,10 +247,12 @@ def test_pause_with_a_reason_away_and_resume(page: Page, hall: Hall, shots: Path
 def test_refused_action_shows_the_servers_message_and_keeps_the_page(
         page: Page, hall: Hall, shots: Path) -> None:
     hall.issue("A")
-    page.clock.install()  # polling waits for the test: the page may show a stale state
+    # Time stands still in the page: no timed poll, the page reads only after its own actions,
+    # so it still shows the state from before the manager's change below.
+    page.clock.install(time=datetime.now(UTC))
+    page.clock.pause_at(datetime.now(UTC) + timedelta(minutes=1))
     open_caller(page, hall, "10001", 1)
     sign_in(page, "A")
-    page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=1))
     with hall.login("manager") as manager:  # a manager clears the window meanwhile
         r = manager.post("/api/windows/1/sign-out")
         assert r.status_code == 200, r.text
@@ -455,3 +457,22 @@ def test_lost_connection_is_shown_and_recovers(page: Page, hall: Hall) -> None:
     expect(conn).to_have_text("● 连接中断，正在重试")
     page.unroute(re.compile(r".*/api/queues$"))
     expect(conn).to_have_text("● 已连接")
+
+
+def test_guide_picker_shows_other_items_and_survives_polls(page: Page, hall: Hall) -> None:
+    hall.issue("A", item_code="QY-001")
+    called_ticket(page, hall)
+    picker = page.locator("#guide-item")
+    expect(picker).to_have_value("QY-001")
+    expect(picker.locator("option")).to_have_count(11)  # a prompt + the 10 items of 企业开办
+    picker.select_option("QY-008")
+    expect(page.get_by_test_id("guide-item")).to_have_text("食品经营许可证核发")
+    expect(page.get_by_test_id("guide-promised")).to_have_text("3 个工作日")
+    updated = page.locator("#updated")
+    before = updated.text_content()
+    expect(updated).not_to_have_text(before or "")  # at least one poll since
+    expect(picker).to_have_value("QY-008")
+    expect(page.get_by_test_id("guide-item")).to_have_text("食品经营许可证核发")
+    button(page, "开始办理").click()  # same ticket: the choice stays
+    expect(page.get_by_test_id("ticket-state")).to_have_text("办理中")
+    expect(picker).to_have_value("QY-008")

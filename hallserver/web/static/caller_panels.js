@@ -3,10 +3,14 @@
 import { clock, el, fill, show } from "/static/lib/dom.js";
 import { lang, pick, t, tOr } from "/static/lib/i18n.js";
 
+let layouts = 0;
+
 /** Index the public layout: categories and items by code. */
 export function indexLayout(layout) {
+  layouts += 1;
   return {
     layout,
+    stamp: layouts,
     tz: layout?.hall?.timezone || "Asia/Shanghai",
     cats: new Map((layout?.categories || []).map((c) => [c.code, c])),
     items: new Map((layout?.items || []).map((i) => [i.code, i])),
@@ -30,6 +34,10 @@ const num = (n) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
 /** Fill the item picker and the guide of the chosen item. */
 export function renderGuide(ix, box, select, categories, chosen) {
+  // Redraw only on a change: rebuilding every poll would close an open item picker.
+  const key = [lang(), ix.stamp, chosen, ...categories].join("|");
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
   const items = [...ix.items.values()].filter((i) => categories.includes(i.category));
   const options = [el("option", { value: "" }, t("guide.pick.none"))];
   for (const it of items) {
@@ -90,6 +98,9 @@ export function renderQueues(ix, tbody, info, queues) {
 /** Open helper requests with a "take" button each. */
 export function renderHelpers(ix, list, none, counter, helpers, onAnswer, busy) {
   const open = (helpers || []).filter((h) => !h.answered_at);
+  const key = [lang(), busy, ...open.map((h) => h.id)].join("|");
+  if (list.dataset.key === key) return; // keep the buttons under the pointer between polls
+  list.dataset.key = key;
   fill(list, ...open.map((h) => el("li", { dataset: { id: h.id } },
     el("div", { class: "h-text" },
       el("span", { class: "h-time" }, clock(h.created_at, ix.tz, lang())),
