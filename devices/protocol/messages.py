@@ -233,7 +233,8 @@ class StaffOnDuty(BaseModel):
     staff_id: Code
     name: ShortText
     photo: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = Field(
-        default=None, description="content hash of the staff photo (亮证); a pad without it "
+        default=None, description="content hash of the staff photo (亮证): the first 16 hex "
+        "digits of the JPEG's sha256; a pad without it "
         "asks for it with `evt/photo-request`; null = no photo on file")
 
 

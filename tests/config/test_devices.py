@@ -163,7 +163,7 @@ def test_demo_device_set_loads(tmp_path: Path) -> None:
     stored, issues = read_secrets(secrets_file)
     assert issues == []
     creds = broker_credentials(devices)
-    assert len(creds) == 82
+    assert len(creds) == 106
     assert all(password == stored[user] for user, _, password in creds)
     assert ("screen-a", DeviceType.SCREEN, stored["screen-a"]) in creds
 
@@ -273,7 +273,7 @@ def test_secrets_file_problems_are_located_without_values(tmp_path: Path) -> Non
 
 def test_unchecked_secrets_load_but_give_no_credentials() -> None:
     devices = load_devices(DEMO_DEVICES, SecretSource.unchecked(), **CHECKS)
-    assert len(devices) == 82
+    assert len(devices) == 106
     assert not devices.secrets_checked
     with pytest.raises(ValueError, match="without secrets"):
         broker_credentials(devices)
@@ -285,9 +285,9 @@ def test_example_secrets_list_every_demo_secret() -> None:
     assert issues == []
     needed = required_secrets(sorted(DEMO_DEVICES.glob("*.yaml")))
     assert set(values) == {*needed, SERVER_SECRET}
-    assert len(needed) == 82
+    assert len(needed) == 106
     # the example is a valid secrets file: the demo loads with it
-    assert len(load_devices(DEMO_DEVICES, SecretSource(example, env={}), **CHECKS)) == 82
+    assert len(load_devices(DEMO_DEVICES, SecretSource(example, env={}), **CHECKS)) == 106
 
 
 def test_every_demo_password_is_its_own_secret() -> None:

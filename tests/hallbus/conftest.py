@@ -59,7 +59,7 @@ def hall(request: pytest.FixtureRequest, tmp_path: Path, secrets_file: Path,
          monkeypatch: pytest.MonkeyPatch) -> Iterator[Hall]:
     """The demo hall server (HTTP + bus) on each broker, with a fresh database."""
     kind: str = request.param
-    # Cheaper in-memory password hashes for the embedded broker (81 accounts at each start);
+    # Cheaper in-memory password hashes for the embedded broker (107 accounts at each start);
     # each hash records its own cost, so verification is unchanged.
     monkeypatch.setattr(embedded, "HASH_ITERATIONS", 1_000)
     base = Settings(config=DEMO_CONFIG, database_url=f"sqlite:///{tmp_path}/hall.db",
