@@ -5,9 +5,11 @@
 // replaces polling with server push). Buttons are enabled only when the action is legal in
 // the state last read; the server still decides, and its refusal is shown as it words it.
 import { ApiError, get, goLogin, post } from "/static/lib/api.js";
-import { byId, clock, el, fill, show } from "/static/lib/dom.js";
+import { byId, el, fill, show } from "/static/lib/dom.js";
 import * as i18n from "/static/lib/i18n.js";
-import { PAUSE_PRESETS } from "/static/caller_words.js";
+import {
+  anyDialogOpen, fillPausePresets, fillTransfer, openDialog, wireDialogs,
+} from "/static/caller_dialogs.js";
 import {
   categoryLabel, indexLayout, renderGuide, renderHelpers, renderLastCase, renderQueues, skillsOf,
 } from "/static/caller_panels.js";
@@ -316,7 +318,7 @@ const ACTIONS = {
   away: () => windowAction("away", {}, () => toast("done.away")),
   resume: () => windowAction("resume", {}, () => toast("done.resume")),
   complete: () => openDialog("dlg-complete", "complete-notes"),
-  transfer: () => { fillTransfer(); openDialog("dlg-transfer", "transfer-category"); },
+  transfer: () => { fillTransfer(S.ix, S.info, NUMBER); openDialog("dlg-transfer", "transfer-category"); },
   pause: () => { byId("pause-error").hidden = true; openDialog("dlg-pause", null); },
   signOut: () => openDialog("dlg-signout", "signout-ok"),
 };
@@ -325,106 +327,6 @@ function answerHelper(h) {
   return run(async () => {
     await post(`/api/helper-requests/${h.id}/answer`);
     toast("done.helper", { device: h.device_id });
-  });
-}
-
-// ---- dialogs --------------------------------------------------------------------------------
-
-function openDialog(id, focusId) {
-  const dlg = byId(id);
-  if (dlg.open) return;
-  dlg.showModal();
-  if (focusId) byId(focusId).focus();
-}
-
-function anyDialogOpen() {
-  return [...document.querySelectorAll("dialog")].some((d) => d.open);
-}
-
-function fillTransfer() {
-  const cur = S.info?.current;
-  const catSel = byId("transfer-category");
-  const winSel = byId("transfer-window");
-  const keepCat = catSel.value;
-  const keepWin = winSel.value;
-  fill(catSel, ...[...S.ix.cats.values()].filter((c) => c.code !== cur?.category)
-    .map((c) => el("option", { value: c.code }, `${c.prefix} ${pick(c.name)}`)));
-  fill(winSel, ...S.ix.windows.filter((w) => w.number !== NUMBER).map((w) => {
-    const skills = [w.primary, ...w.secondary].map((c) => S.ix.cats.get(c)?.prefix || c).join(" ");
-    return el("option", { value: String(w.number) }, `${pick(w.name)} · ${skills}`);
-  }));
-  if (keepCat && [...catSel.options].some((o) => o.value === keepCat)) catSel.value = keepCat;
-  if (keepWin) winSel.value = keepWin;
-}
-
-function fillPausePresets() {
-  const box = byId("pause-presets");
-  const legend = box.querySelector("legend");
-  const checked = box.querySelector("input:checked")?.value || PAUSE_PRESETS[0].id;
-  fill(box, legend, ...PAUSE_PRESETS.map((p) => el("label", {},
-    el("input", { type: "radio", name: "preset", value: p.id, checked: p.id === checked }),
-    " ", i18n.lang() === "en" ? p.en : p.zh)));
-}
-
-function wireDialogs() {
-  for (const dlg of document.querySelectorAll("dialog")) {
-    for (const b of dlg.querySelectorAll("button.cancel")) b.addEventListener("click", () => dlg.close());
-  }
-  const fc = byId("form-complete");
-  fc.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const outcome = fc.querySelector("input[name=outcome]:checked").value;
-    const notes = fc.notes.value.trim();
-    byId("dlg-complete").close();
-    windowAction("complete", { outcome, notes: notes || null }, (n) => {
-      toast("done.complete", { number: n, outcome: t(`outcome.short.${outcome}`) });
-      fc.reset();
-    });
-  });
-  const ft = byId("form-transfer");
-  for (const r of ft.querySelectorAll("input[name=kind]")) {
-    r.addEventListener("change", () => {
-      const byWindow = ft.querySelector("input[name=kind]:checked").value === "window";
-      byId("transfer-category").disabled = byWindow;
-      byId("transfer-window").disabled = !byWindow;
-    });
-  }
-  ft.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const byWindow = ft.querySelector("input[name=kind]:checked").value === "window";
-    const body = byWindow ? { window: Number(byId("transfer-window").value) }
-      : { category: byId("transfer-category").value };
-    const target = byWindow ? t("window.n", { n: body.window }) : categoryLabel(S.ix, body.category);
-    byId("dlg-transfer").close();
-    windowAction("transfer", body, (n) => toast("done.transfer", { number: n, target }));
-  });
-  const fp = byId("form-pause");
-  const hidePauseError = () => { byId("pause-error").hidden = true; };
-  fp.addEventListener("change", hidePauseError);
-  fp.addEventListener("input", hidePauseError);
-  fp.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const preset = PAUSE_PRESETS.find((p) => p.id === fp.querySelector("input[name=preset]:checked")?.value);
-    const extra = byId("pause-text").value.trim();
-    if (!preset || (preset.id === "other" && !extra)) {
-      const err = byId("pause-error");
-      err.textContent = t("pause.need");
-      err.hidden = false;
-      byId("pause-text").focus();
-      return;
-    }
-    // Managers read the reason: the preset in Chinese, then the staff member's words.
-    const reason = preset.id === "other" ? extra : (extra ? `${preset.zh}：${extra}` : preset.zh);
-    byId("dlg-pause").close();
-    windowAction("pause", { reason }, () => {
-      toast("done.pause");
-      byId("pause-text").value = "";
-    });
-  });
-  byId("form-signout").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    byId("dlg-signout").close();
-    windowAction("sign-out", {}, () => toast("done.signout"));
   });
 }
 
@@ -476,11 +378,11 @@ function wire() {
     }
   });
   document.addEventListener("keydown", onKey);
-  wireDialogs();
+  wireDialogs(() => S.ix, windowAction, toast);
   i18n.bindToggle(byId("lang"));
   i18n.onChange(() => {
     fillPausePresets();
-    if (byId("dlg-transfer").open) fillTransfer();
+    if (byId("dlg-transfer").open) fillTransfer(S.ix, S.info, NUMBER);
     render();
   });
 }
