@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from hallserver.api.deps import ServicesDep, optional_user
+from hallserver.domain.errors import NotFound
 from hallserver.services.views import Principal
+from hallserver.web.case import render_case, render_case_missing
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,3 +66,16 @@ def caller_page(number: int, user: MaybeUser, services: ServicesDep) -> Response
     if number not in numbers:
         return HTMLResponse(_NOT_FOUND.format(n=number), status_code=404, headers=SHELL_HEADERS)
     return _shell("caller.html")
+
+
+@router.get("/c/{token}", response_model=None)
+def case_page(token: str, services: ServicesDep) -> HTMLResponse:
+    """办件进度: the case behind a receipt's QR code, for the citizen's phone (no login, no
+    personal data: the token is the only key)."""
+    try:
+        snap = services.cases.by_token(token)
+    except NotFound:
+        return HTMLResponse(render_case_missing(), status_code=404, headers=SHELL_HEADERS)
+    with services.ctx.db.read() as session:
+        cfg = services.layout.current(session)
+    return HTMLResponse(render_case(snap, cfg), headers=SHELL_HEADERS)
