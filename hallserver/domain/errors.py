@@ -22,15 +22,31 @@ class DomainError(Exception):
                 "message_en": mask_personal(self.message_en)}
 
 
+# Chinese words for the states and actions named in IllegalTransition messages.
+STATE_ZH = {
+    "waiting": "等候中", "called": "已叫号", "serving": "办理中", "done": "已办结",
+    "no_show": "已过号", "cancelled": "已取消",
+    "open": "服务中", "paused": "暂停服务", "away": "离岗", "closed": "未签到",
+}
+ACTION_ZH = {
+    "call": "叫号", "call next": "叫号", "recall": "重呼", "start": "开始办理",
+    "complete": "办结", "no-show": "过号", "rejoin": "过号重排", "requeue": "退回队列",
+    "transfer": "转移", "pause": "暂停", "away": "离岗", "resume": "恢复服务",
+    "sign out": "签退", "cancel": "取消",
+}
+
+
 class IllegalTransition(DomainError):
     """An action that the current state of a ticket or window does not allow."""
 
     code = "illegal_transition"
 
-    def __init__(self, subject: str, state: str, action: str) -> None:
+    def __init__(self, subject: str, state: str, action: str, state_zh: str | None = None,
+                 subject_en: str | None = None) -> None:
+        zh_state = state_zh or STATE_ZH.get(state, state)
         super().__init__(
-            f"{subject} 当前状态为 {state}，不能执行“{action}”",
-            f"{subject} is {state}; cannot {action}",
+            f"{subject}当前{zh_state}，不能{ACTION_ZH.get(action, action)}",
+            f"{subject_en or subject} is {state}; cannot {action}",
         )
         self.subject = subject
         self.state = state

@@ -63,14 +63,16 @@ class Ticket:
 
     def _require(self, action: str, *allowed: TicketState) -> None:
         if self.state not in allowed:
-            raise IllegalTransition(f"号票 {self.number}", self.state.value, action)
+            raise IllegalTransition(f"{self.number}号", self.state.value, action,
+                                    subject_en=f"ticket {self.number}")
 
     def call(self, window: int, now: datetime) -> None:
         """A window calls the ticket."""
         self._require("call", TicketState.WAITING)
         if self.target_window is not None and self.target_window != window:
             raise IllegalTransition(
-                f"号票 {self.number}", f"reserved for window {self.target_window}", "call"
+                f"{self.number}号", f"reserved for window {self.target_window}", "call",
+                state_zh=f"已转给{self.target_window}号窗口", subject_en=f"ticket {self.number}",
             )
         self.state = TicketState.CALLED
         self.window = window
@@ -108,10 +110,10 @@ class Ticket:
         self._require("rejoin", TicketState.NO_SHOW)
         assert self.finished_at is not None
         if now - self.finished_at > grace:
+            minutes = int(grace.total_seconds() // 60)
             raise IllegalTransition(
-                f"号票 {self.number}",
-                f"no_show for more than {int(grace.total_seconds() // 60)} min",
-                "rejoin",
+                f"{self.number}号", f"no_show for more than {minutes} min", "rejoin",
+                state_zh=f"过号已超过{minutes}分钟", subject_en=f"ticket {self.number}",
             )
         self._back_to_queue(queued_at=now)
 

@@ -42,7 +42,8 @@ class WindowState:
 
     def _require(self, action: str, *allowed: WindowStatus) -> None:
         if self.status not in allowed:
-            raise IllegalTransition(f"{self.number}号窗口", self.status.value, action)
+            raise IllegalTransition(f"{self.number}号窗口", self.status.value, action,
+                                    subject_en=f"window {self.number}")
 
     def sign_in(self, staff_id: str, role: StaffRole, now: datetime, layout: HallConfig) -> None:
         """A staff member takes the window in role A or B, as the roster allows."""
@@ -68,7 +69,8 @@ class WindowState:
     def sign_out(self) -> None:
         """The staff member leaves; the window closes. The caller requeues a called ticket."""
         if self.staff_id is None:
-            raise IllegalTransition(f"{self.number}号窗口", self.status.value, "sign out")
+            raise IllegalTransition(f"{self.number}号窗口", self.status.value, "sign out",
+                                    subject_en=f"window {self.number}")
         self.staff_id = None
         self.staff_role = None
         self.signed_in_at = None

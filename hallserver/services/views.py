@@ -178,6 +178,7 @@ class CallResult(View):
     called: CurrentTicket | None
     reason: str | None
     message: str
+    message_en: str = ""
 
 
 QueueWarning = Literal["waiting_over_threshold", "wait_over_threshold", "no_open_window"]

@@ -192,11 +192,13 @@ class WindowService:
         info = self._run(number, user, act)
         if not found:
             return CallResult(window=info, called=None, reason=None,
-                              message="当前没有可办理的号票 / nothing waiting for this window")
+                              message="当前没有可办理的号票",
+                              message_en="nothing waiting for this window")
         row, reason = found[0]
         logger.info("window %d called %s", number, row.number)
         return CallResult(window=info, called=info.current, reason=reason,
-                          message=f"请 {row.number} 号到 {number} 号窗口办理")
+                          message=f"请 {row.number} 号到 {number} 号窗口办理",
+                          message_en=f"Ticket {row.number}, please go to window {number}")
 
     def recall(self, number: int, user: Principal) -> WindowInfo:
         """Call the current ticket again."""

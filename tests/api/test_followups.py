@@ -206,3 +206,20 @@ def test_uniform_top_ratings_are_flagged_for_review(client: TestClient,
                     json={"resolution": "抽查录像，评价真实"}, headers=manager)
     assert r.json()["resolved_by"] == "manager"
     assert client.get("/api/ratings/reviews", headers=manager).json() == []
+
+
+def test_refusals_read_as_chinese_sentences_and_me_lists_roster_windows(
+        client: TestClient) -> None:
+    h = staff(client)
+    r = client.post("/api/windows/1/recall", headers=h)  # nothing called yet
+    assert r.status_code == 409
+    assert r.json()["detail"]["message"] == "1号窗口当前没有号票"
+    client.post("/api/windows/1/pause", json={"reason": "会议"}, headers=h)
+    r = client.post("/api/windows/1/call-next", headers=h)
+    detail = r.json()["detail"]
+    assert detail["message"] == "1号窗口当前暂停服务，不能叫号"
+    assert detail["message_en"] == "window 1 is paused; cannot call next"
+    me = client.get("/api/auth/me", headers=h).json()
+    assert (me["role_a"], me["role_b"]) == ([1], [2])
+    manager = client.get("/api/auth/me", headers=login(client, "manager")).json()
+    assert (manager["role_a"], manager["role_b"]) == ([], [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
+from pydantic import Field
 
 from hallserver.api.deps import SESSION_COOKIE, CurrentUser, ServicesDep, session_token
 from hallserver.services.auth import SESSION_HOURS
@@ -32,7 +33,18 @@ def logout(request: Request, response: Response, services: ServicesDep) -> None:
     response.delete_cookie(SESSION_COOKIE)
 
 
+class Me(Principal):
+    """The logged-in user and, for staff, the windows the roster allows (A/B角)."""
+
+    role_a: list[int] = Field(default_factory=list)
+    role_b: list[int] = Field(default_factory=list)
+
+
 @router.get("/me")
-def me(user: CurrentUser) -> Principal:
-    """The logged-in user."""
-    return user
+def me(user: CurrentUser, services: ServicesDep) -> Me:
+    """The logged-in user (staff: with the windows of their roster roles)."""
+    with services.ctx.db.read() as session:
+        cfg = services.layout.current(session)
+    seed = next((s for s in cfg.staff if s.id == user.username), None)
+    return Me(**user.model_dump(), role_a=list(seed.role_a) if seed else [],
+              role_b=list(seed.role_b) if seed else [])

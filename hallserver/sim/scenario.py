@@ -1,0 +1,178 @@
+"""Scenario files (`hallserver/sim/scenarios/*.yaml`): the plan of a simulated hall day.
+
+A scenario names a hall layout (categories, items, hours, routing tuning) and replaces its
+windows by window groups, then describes the day's demand and the staff. The models are
+the documentation; `load_scenario` reports every problem with file and line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from hallserver.config.loader import (
+    ConfigError,
+    ConfigIssue,
+    line_of,
+    load_hall,
+    load_yaml,
+    validate_file,
+)
+from hallserver.config.models import (
+    HHMM,
+    ConfigModel,
+    Frequency,
+    HallConfig,
+    Loc,
+    _parse_hhmm,
+    format_loc,
+)
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+class WindowGroup(ConfigModel):
+    """`count` identical windows, numbered on from the previous group."""
+
+    count: int = Field(ge=1, le=200, description="how many windows of this kind")
+    primary: str = Field(description="primary category (主办) code")
+    secondary: list[str] = Field(default=[], description="secondary categories (兼办)")
+    priority_lane: bool = Field(default=False, description="绿色通道 windows")
+    express: bool = Field(default=False, description="快办 windows")
+    flexible: bool = Field(
+        default=False, description="tidal windows (潮汐窗口): the advisor may change their "
+        "secondary skills")
+
+
+class Absence(ConfigModel):
+    """Planned absence of some windows (training, a meeting): nobody staffs them."""
+
+    windows: list[int] = Field(min_length=1, description="window numbers (1-based)")
+    start: HHMM
+    end: HHMM
+
+    _check_times = field_validator("start", "end", mode="before")(_parse_hhmm)
+
+
+class ServiceModel(ConfigModel):
+    """Service durations: per-item mean (the item's expected minutes) times staff factors."""
+
+    distribution: Literal["lognormal", "exponential"] = Field(
+        default="lognormal", description="shape of an item's service time around its mean")
+    cv: float = Field(default=0.6, gt=0, le=3, description="coefficient of variation "
+                      "(lognormal only)")
+    staff_speed_sd: float = Field(
+        default=0.12, ge=0, le=1, description="log-sd of the per-window staff speed factor")
+    secondary_slowdown: float = Field(
+        default=1.1, ge=1, le=3, description="service time factor on a secondary skill")
+
+
+class Appointments(ConfigModel):
+    """预约: booked slots; checked-in appointments get the age credit once due."""
+
+    share: float = Field(default=0.0, ge=0, le=1, description="share of bookings among tickets")
+    no_show: float = Field(default=0.1, ge=0, le=1, description="share of bookings not kept")
+    slot_min: int = Field(default=30, ge=5, le=120, description="slot length")
+    early_max_min: float = Field(default=15, ge=0, le=60, description="check-in up to this "
+                                 "early (uniform)")
+    late_max_min: float = Field(default=5, ge=0, le=60, description="... or this late")
+
+
+class Patience(ConfigModel):
+    """过号: a citizen waits this long on average before stepping out; called while away, the
+    ticket is a no-show, and some come back within the grace period and rejoin."""
+
+    mean_min: float = Field(default=60, gt=0, description="mean patience (exponential)")
+    rejoin: float = Field(default=0.5, ge=0, le=1, description="share of no-shows who rejoin")
+    recall_min: float = Field(default=1.5, ge=0, le=10, description="window time lost on a "
+                              "no-show (call, recall, mark)")
+
+
+class Away(ConfigModel):
+    """Unplanned staff gaps (A/B角 hand-overs, errands) at random times."""
+
+    per_window: float = Field(default=1.0, ge=0, le=10, description="mean gaps per window "
+                              "per day (Poisson)")
+    mean_min: float = Field(default=12, gt=0, le=240, description="mean gap length "
+                            "(exponential)")
+
+
+class Scenario(ConfigModel):
+    """A simulated hall day: layout, demand, staff and disruptions."""
+
+    schema_version: Literal[1] = Field(description="schema version of this file")
+    name: str = Field(pattern=r"^[A-Za-z0-9-]{1,32}$", description="short id, e.g. S1")
+    description: str = Field(min_length=1)
+    hall: str = Field(description="hall.yaml whose categories, items, hours and routing apply, "
+                      "relative to this file")
+    tickets_per_day: float = Field(gt=0, le=20000, description="expected tickets (walk-ins "
+                                   "plus bookings) of a base day")
+    volume: float = Field(default=1.0, gt=0, le=5, description="demand multiplier (peak day)")
+    arrival_weights: list[float] = Field(
+        min_length=1, description="relative walk-in rate per half hour from opening to the "
+        "last ticket (lunch half hours included)")
+    door_burst: float = Field(default=0.0, ge=0, le=0.5, description="share of walk-ins "
+                              "waiting at the door: they arrive before opening")
+    category_mix: dict[str, float] = Field(description="share of tickets per category code")
+    surge: dict[str, float] = Field(default={}, description="demand multiplier per category")
+    item_weights: dict[Frequency, float] = Field(
+        default={Frequency.HIGH: 5.0, Frequency.NORMAL: 2.0, Frequency.LOW: 0.5},
+        description="relative frequency of an item by its volume class")
+    priority_share: float = Field(default=0.05, ge=0, le=1, description="绿色通道 share")
+    appointments: Appointments = Field(default_factory=Appointments)
+    patience: Patience = Field(default_factory=Patience)
+    away: Away = Field(default_factory=Away)
+    service: ServiceModel = Field(default_factory=ServiceModel)
+    absences: list[Absence] = Field(default=[])
+    windows: list[WindowGroup] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _local_rules(self) -> Scenario:
+        total = sum(g.count for g in self.windows)
+        for a in self.absences:
+            if a.end <= a.start:
+                raise ValueError("an absence ends before it starts")
+            if any(not 1 <= n <= total for n in a.windows):
+                raise ValueError(f"absence names a window outside 1..{total}")
+        return self
+
+    def reference_issues(self, hall: HallConfig) -> list[tuple[Loc, str]]:
+        """Category codes that the hall does not know, and categories no window serves."""
+        cats = {c.code for c in hall.categories}
+        issues: list[tuple[Loc, str]] = []
+        for section, codes in (("category_mix", self.category_mix), ("surge", self.surge)):
+            issues += [((section, c), f"unknown category {c!r}") for c in codes if c not in cats]
+        served: set[str] = set()
+        for i, g in enumerate(self.windows):
+            for loc, c in ((("windows", i, "primary"), g.primary),
+                           *((("windows", i, "secondary", j), s)
+                             for j, s in enumerate(g.secondary))):
+                if c not in cats:
+                    issues.append((loc, f"unknown category {c!r}"))
+            served.update((g.primary, *g.secondary))
+        issues += [(("category_mix", c), f"no window serves category {c!r}")
+                   for c, share in self.category_mix.items() if share > 0 and c not in served]
+        return issues
+
+
+def load_scenario(path: Path | str) -> tuple[Scenario, HallConfig]:
+    """Load a scenario file (or a built-in name like `S1`) and its hall; ConfigError if bad."""
+    path = Path(path)
+    if not path.suffix and not path.exists():
+        path = SCENARIOS / f"{path.name.lower()}.yaml"
+    scenario = validate_file(path, Scenario)
+    hall = load_hall((path.parent / scenario.hall).resolve())
+    issues = scenario.reference_issues(hall)
+    if issues:
+        _data, lines = load_yaml(path)
+        raise ConfigError([ConfigIssue(str(path), line_of(lines, loc), format_loc(loc), msg)
+                           for loc, msg in issues])
+    return scenario, hall
+
+
+def builtin_scenarios() -> list[str]:
+    """Names of the shipped scenarios, smoke first then S1..S8."""
+    return sorted((p.stem.upper() if p.stem.startswith("s") else p.stem
+                   for p in SCENARIOS.glob("*.yaml")), key=lambda n: (n[0] == "S", n))
