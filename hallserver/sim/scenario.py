@@ -84,7 +84,8 @@ class Patience(ConfigModel):
     """过号: a citizen waits this long on average before stepping out; called while away, the
     ticket is a no-show, and some come back within the grace period and rejoin."""
 
-    mean_min: float = Field(default=60, gt=0, description="mean patience (exponential)")
+    mean_min: float = Field(default=90, gt=0, description="mean patience (lognormal)")
+    cv: float = Field(default=0.5, gt=0, le=3, description="coefficient of variation")
     rejoin: float = Field(default=0.5, ge=0, le=1, description="share of no-shows who rejoin")
     recall_min: float = Field(default=1.5, ge=0, le=10, description="window time lost on a "
                               "no-show (call, recall, mark)")

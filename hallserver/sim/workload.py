@@ -59,6 +59,7 @@ class Day:
     routing: RoutingConfig = field(default_factory=RoutingConfig)
     secondary_slowdown: float = 1.0
     recall_min: float = 1.5
+    sessions: tuple[Interval, ...] = ((9 * 60.0, 17 * 60.0),)
     close: float = 17 * 60.0  # last session end: windows then serve who is left and go
     date: date = DAY
 
@@ -113,6 +114,7 @@ def build_day(scenario: Scenario, hall: HallConfig, seed: int) -> Day:
         priors=category_priors(hall), routing=hall.routing,
         secondary_slowdown=scenario.service.secondary_slowdown,
         recall_min=scenario.patience.recall_min, close=sessions[-1][1],
+        sessions=tuple(sessions),
     )
 
 
@@ -171,7 +173,8 @@ def _customer(index: int, draft: tuple[float, str, float | None], scenario: Scen
         sigma2 = math.log1p(svc.cv ** 2)
         work = float(rng.lognormal(math.log(expected) - sigma2 / 2, math.sqrt(sigma2)))
     pat = scenario.patience
-    patience = float(rng.exponential(pat.mean_min))
+    p_sigma2 = math.log1p(pat.cv ** 2)
+    patience = float(rng.lognormal(math.log(pat.mean_min) - p_sigma2 / 2, math.sqrt(p_sigma2)))
     rejoin = rng.random() < pat.rejoin
     delay = float(rng.uniform(1.0, max(1.0, hall.routing.no_show_grace_min - 1.0)))
     return Customer(
