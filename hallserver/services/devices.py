@@ -72,6 +72,8 @@ class HelperRequestView(View):
     id: int
     device_id: str
     device_type: str
+    zone: str | None = None  # where the device stands (a window's pad: its window's zone)
+    window: int | None = None  # a pad's window
     reason: str
     note: str | None
     created_at: datetime
@@ -251,7 +253,14 @@ class DeviceRegistry:
             if open_only:
                 stmt = stmt.where(HelperRequestRow.answered_at.is_(None))
             rows = session.scalars(stmt.order_by(HelperRequestRow.id.desc()).limit(200))
-            return [HelperRequestView.model_validate(r) for r in rows]
+            return [self._helper_view(r) for r in rows]
+
+    def _helper_view(self, row: HelperRequestRow) -> HelperRequestView:
+        view = HelperRequestView.model_validate(row)
+        info = self.known.get(row.device_id)
+        if info is None:
+            return view
+        return view.model_copy(update={"zone": info.zone, "window": info.window})
 
     def answer_helper_request(self, request_id: int, username: str) -> HelperRequestView:
         """A member of staff took the request."""
@@ -263,7 +272,7 @@ class DeviceRegistry:
                 who = row.answered_by
                 raise Conflict(f"已由 {who} 响应", f"already taken by {who}")
             row.answered_at, row.answered_by = self.clock(), username
-            return HelperRequestView.model_validate(row)
+            return self._helper_view(row)
 
     def _row(self, session: Session, device_id: str) -> DeviceRow:
         row = session.get(DeviceRow, (self.hall_id, device_id))

@@ -207,6 +207,10 @@ def test_helper_note_masks_mobiles_in_common_spellings(
     leaked = [s for s in spellings if s in note]
     assert leaked == [], f"unmasked in the stored note: {leaked} ({note!r})"
     assert "1234 " not in note and "-1234-" not in note and "12345678" not in note, note
+    # Staff see where the request comes from: pad-2 stands at window 2 in zone a.
+    (listed,) = [h for h in hall.client.get("/api/helper-requests", headers=staff).json()
+                 if h["device_id"] == "pad-2"]
+    assert (listed["window"], listed["zone"]) == (2, "a")
 
 
 @pytest.mark.parametrize("hall", [pytest.param("amqtt"),
