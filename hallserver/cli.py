@@ -343,6 +343,14 @@ def cmd_bench_mqtt(args: argparse.Namespace) -> int:
                brokers=args.broker)
 
 
+def cmd_bench_routing(args: argparse.Namespace) -> int:
+    """Simulate hall days: the production routing policy against baselines."""
+    from hallserver.bench.routing import run  # noqa: PLC0415
+
+    return run(scenarios=args.scenario, seeds=args.seeds, json_path=args.json,
+               plots=args.plots, jobs=args.jobs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `hallserver`."""
     parser = argparse.ArgumentParser(prog="hallserver", description="OneWindow hall server")
@@ -444,6 +452,15 @@ def _add_bench_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     kb.add_argument("--gap", type=float, default=0.25,
                     help="seconds between citizens (0: back to back)")
     kb.set_defaults(func=cmd_bench_kiosk)
+    rb = bench_sub.add_parser("routing", help="simulated hall days: production routing vs "
+                              "baselines and the pooled reference")
+    rb.add_argument("--scenario", action="append",
+                    help="S1..S8, smoke or a scenario file (repeatable; default: S1..S8)")
+    rb.add_argument("--seeds", type=int, default=30, help="days per scenario (paired)")
+    rb.add_argument("--json", type=Path, help="write the results as JSON")
+    rb.add_argument("--plots", type=Path, help="directory for PNG plots")
+    rb.add_argument("--jobs", type=int, help="worker processes (default: up to 2)")
+    rb.set_defaults(func=cmd_bench_routing)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
