@@ -175,5 +175,6 @@ def load_scenario(path: Path | str) -> tuple[Scenario, HallConfig]:
 
 def builtin_scenarios() -> list[str]:
     """Names of the shipped scenarios, smoke first then S1..S8."""
-    return sorted((p.stem.upper() if p.stem.startswith("s") else p.stem
-                   for p in SCENARIOS.glob("*.yaml")), key=lambda n: (n[0] == "S", n))
+    names = [p.stem.upper() if p.stem[1:].isdigit() else p.stem
+             for p in SCENARIOS.glob("*.yaml")]
+    return sorted(names, key=lambda n: (n[1:].isdigit(), n))
