@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from devices.camera.reader import FrameReader
 from devices.camera.scanner import QrScanner
 from devices.config.links import Camera
-from devices.config.models import DeviceBase, Kiosk, Printer, Terminal
+from devices.config.models import Kiosk, Printer, Terminal
 from devices.printer.agent import PrinterDevice
 from devices.protocol import messages as m
 from devices.runtime.client import DeviceClient, DeviceIdentity
@@ -34,14 +34,6 @@ logger = logging.getLogger(__name__)
 SOFTWARE = "onewindow-kiosk 0.1"
 SCAN_PAGES = frozenset({Page.HOME, Page.CHECK_IN, Page.SCAN})
 TICK_S = 0.5
-
-
-def identity_of(config: DeviceBase) -> DeviceIdentity:
-    """MQTT identity of a device config (user name = device id)."""
-    return DeviceIdentity(hall=config.hall, type=config.device_type, id=config.id,
-                          password=config.mqtt.password.get_secret_value(),
-                          host=config.mqtt.host, port=config.mqtt.port,
-                          keepalive=config.mqtt.keepalive_s)
 
 
 class ClientLink:
@@ -131,7 +123,7 @@ class KioskRuntime:
                                       outbox=state_dir / f"{printer.id}.outbox.db",
                                       poll_interval_s=printer_poll_s)
                         if printer is not None else None)
-        self.client = DeviceClient(identity_of(config),
+        self.client = DeviceClient(DeviceIdentity.of(config),
                                    outbox=state_dir / f"{config.id}.outbox.db",
                                    software=SOFTWARE, config_version=config.config_version)
         cached = self.cache.load()

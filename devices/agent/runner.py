@@ -54,14 +54,6 @@ def serial_device(device: Device, serial_url: str | None = None) -> tuple[
     return device, url, link.baudrate if link is not None else 9600
 
 
-def identity_of(device: SerialDeviceConfig) -> DeviceIdentity:
-    """The device's MQTT identity (user name = device id)."""
-    return DeviceIdentity(hall=device.hall, type=device.device_type, id=device.id,
-                          password=device.mqtt.password.get_secret_value(),
-                          host=device.mqtt.host, port=device.mqtt.port,
-                          keepalive=device.mqtt.keepalive_s)
-
-
 class Agent:
     """Bridge one serial device to the hall; `start()`/`stop()` or a `with` block."""
 
@@ -85,11 +77,9 @@ class Agent:
     def start(self) -> None:
         """Open the serial line and connect to the broker (both keep retrying)."""
         d = self.device
-        if self.device.mqtt.tls:
-            logger.warning("%s: TLS to the broker is not supported by the device client yet",
-                           d.id)
-        client = DeviceClient(identity_of(d), outbox=self._outbox(), on_command=self._command,
-                              software=SOFTWARE, config_version=d.config_version)
+        client = DeviceClient(DeviceIdentity.of(d), outbox=self._outbox(),
+                              on_command=self._command, software=SOFTWARE,
+                              config_version=d.config_version)
         self.client = client
         if isinstance(d, Caller):
             keypad = CallerKeypad(self._link(DeviceKind.CALLER),

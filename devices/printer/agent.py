@@ -29,20 +29,12 @@ from devices.printer.driver import PrinterDriver
 from devices.printer.journal import INTERRUPTED, JobJournal
 from devices.printer.status import SensorSource
 from devices.protocol import messages as m
-from devices.protocol.topics import DeviceType, Topic
+from devices.protocol.topics import Topic
 from devices.runtime.client import DeviceClient, DeviceIdentity
 
 logger = logging.getLogger(__name__)
 
 SOFTWARE = "onewindow-printer 0.1"
-
-
-def identity_of(config: Printer) -> DeviceIdentity:
-    """The MQTT identity of a printer device config (user name = device id)."""
-    return DeviceIdentity(hall=config.hall, type=DeviceType.PRINTER, id=config.id,
-                          password=config.mqtt.password.get_secret_value(),
-                          host=config.mqtt.host, port=config.mqtt.port,
-                          keepalive=config.mqtt.keepalive_s)
 
 
 class PrinterDevice:
@@ -72,7 +64,7 @@ class PrinterDevice:
         """Connect, settle jobs a crash interrupted, report the sensors, take jobs."""
         self._stop.clear()
         self._journal = JobJournal(self.journal_path)
-        self.client = DeviceClient(identity_of(self.config), outbox=self.outbox_path,
+        self.client = DeviceClient(DeviceIdentity.of(self.config), outbox=self.outbox_path,
                                    on_command=self._on_command, software=SOFTWARE,
                                    config_version=self.config.config_version)
         self.driver = PrinterDriver(self.config, self._journal, self.tz, self.hall_name,

@@ -28,6 +28,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
+from devices.config.models import DeviceBase
 from devices.protocol import messages as m
 from devices.protocol.catalog import DecodeError, decode, encode
 from devices.protocol.topics import (
@@ -63,6 +64,16 @@ class DeviceIdentity:
     host: str = "127.0.0.1"
     port: int = 1883
     keepalive: int = 15
+    tls: bool = False
+    ca_file: str | None = None  # PEM bundle of the broker's CA; None = the system CAs
+
+    @classmethod
+    def of(cls, config: DeviceBase) -> DeviceIdentity:
+        """The MQTT identity of a device config (user name = device id)."""
+        return cls(hall=config.hall, type=config.device_type, id=config.id,
+                   password=config.mqtt.password.get_secret_value(), host=config.mqtt.host,
+                   port=config.mqtt.port, keepalive=config.mqtt.keepalive_s,
+                   tls=config.mqtt.tls, ca_file=config.mqtt.ca_file)
 
 
 class Backoff:
@@ -116,6 +127,8 @@ class DeviceClient:
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=identity.id,
                              clean_session=True, protocol=mqtt.MQTTv311)
         client.username_pw_set(identity.id, identity.password)
+        if identity.tls:
+            client.tls_set(ca_certs=identity.ca_file)  # verifies the broker's certificate
         client.max_queued_messages_set(0)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devices.config.models import Pad
-from devices.runtime.client import DeviceClient
+from devices.runtime.client import DeviceClient, DeviceIdentity
 from kiosk.pad.controller import PadController, PadSettings
 from kiosk.pad.model import PadView
 from kiosk.pad.photos import PhotoCache
-from kiosk.runtime import ClientLink, identity_of
+from kiosk.runtime import ClientLink
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class PadRuntime:
                  on_view: Callable[[PadView], None] | None = None) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
         self.config = config
-        self.client = DeviceClient(identity_of(config),
+        self.client = DeviceClient(DeviceIdentity.of(config),
                                    outbox=state_dir / f"{config.id}.outbox.db",
                                    software=SOFTWARE, config_version=config.config_version)
         self.controller = PadController(settings_of(config), ClientLink(self.client),
