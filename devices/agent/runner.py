@@ -81,18 +81,21 @@ class Agent:
                               on_command=self._command, software=SOFTWARE,
                               config_version=d.config_version)
         self.client = client
+        # The serial line starts down; every change is reported (`evt/hardware`).
+        self._hardware(up=False)
+        links = {"on_up": lambda: self._hardware(up=True),
+                 "on_down": lambda: self._hardware(up=False), "opener": self.opener}
         if isinstance(d, Caller):
             keypad = CallerKeypad(self._link(DeviceKind.CALLER),
                                   on_key=lambda c, long: self._caller().on_key(c, long),
-                                  opener=self.opener)
+                                  **links)
             self.driver, self.bridge = keypad, CallerBridge(client, keypad)
         elif isinstance(d, Led):
-            led = LedDisplay(self._link(DeviceKind.LED), opener=self.opener)
+            led = LedDisplay(self._link(DeviceKind.LED), **links)
             self.driver, self.bridge = led, LedBridge(client, led)
         else:
             pad = RatingPad(self._link(DeviceKind.PAD),
-                            on_level=lambda level: self._pad().on_level(level),
-                            opener=self.opener)
+                            on_level=lambda level: self._pad().on_level(level), **links)
             self.driver = pad
             self.bridge = PadBridge(client, pad, idle_timeout_s=d.idle_timeout_s)
         self.driver.open()
@@ -100,6 +103,12 @@ class Agent:
             self.bridge.start()
         client.start()
         logger.info("%s: %s agent on %s", d.id, d.type, self.url)
+
+    def _hardware(self, *, up: bool) -> None:
+        if self.client is not None:
+            self.client.emit("hardware", m.HardwareStatus(
+                ok=up, detail=None if up else "serial-down"))
+        logger.info("%s: serial device %s", self.device.id, "answers" if up else "down")
 
     def _link(self, kind: DeviceKind) -> LinkConfig:
         return link_config(kind, self.url, baudrate=self.baudrate, timing=self.timing)

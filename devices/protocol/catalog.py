@@ -76,6 +76,8 @@ ROUTES: tuple[Route, ...] = (
           False, "ask for a staff photo (亮证)"),
     Route(Kind.CMD, "photo", m.StaffPhoto, frozenset({DeviceType.PAD}), "server", False,
           "reply: the staff photo"),
+    Route(Kind.EVT, "hardware", m.HardwareStatus, DISPLAYS_OF_WINDOW, "device", False,
+          "the serial device behind an agent answers, or not"),
     Route(Kind.EVT, "helper-request", m.HelperRequest,
           frozenset({DeviceType.KIOSK, DeviceType.TERMINAL, DeviceType.PAD}), "device", False,
           "page hall staff (帮办)"),

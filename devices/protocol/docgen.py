@@ -103,6 +103,7 @@ EXAMPLES: dict[type[m.Message], m.Message] = {
                                photo="3f2a9c0d11e4b7a5", jpeg_b64="/9j/4AAQSkZJRgABAQ...",
                                **ENVELOPE),
     m.RatingAck: m.RatingAck(token=REQ, accepted=True, **ENVELOPE),
+    m.HardwareStatus: m.HardwareStatus(ok=False, detail="serial-down", **ENVELOPE),
     m.HelperRequest: m.HelperRequest(request_id=REQ, reason="elderly", **ENVELOPE),
     m.ConfigPush: m.ConfigPush(config_version=2, config={"idle_return_s": 60}, **ENVELOPE),
 }

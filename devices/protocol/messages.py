@@ -506,6 +506,15 @@ class StaffPhoto(Message):
     jpeg_b64: Annotated[str, StringConstraints(max_length=48 * 1024)] | None = None
 
 
+class HardwareStatus(Message):
+    """Agent -> server `evt/hardware`: whether the serial device behind a caller, LED or pad
+    agent answers (an agent online on the bus with a dead cable is not a working device).
+    Sent at start and on every change; the newest `sent_at` wins."""
+
+    ok: bool
+    detail: Code | None = Field(default=None, description="e.g. serial-down")
+
+
 class HelperRequest(Message):
     """Kiosk, terminal or pad -> server `evt/helper-request`: page hall staff (帮办)."""
 

@@ -178,6 +178,9 @@ class Dispatcher:
             case m.PrinterStatus():
                 self.registry.printer_status(device.id, message)
                 return "printer-status"
+            case m.HardwareStatus():
+                self.registry.hardware_status(device.id, message)
+                return "hardware"
             case m.PrintResult():
                 self.registry.print_result(device.id, message)
                 if self.windows is not None:

@@ -16,7 +16,13 @@ from typing import Literal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from devices.protocol.messages import DeviceStatus, PaperState, PrinterStatus, PrintResult
+from devices.protocol.messages import (
+    DeviceStatus,
+    HardwareStatus,
+    PaperState,
+    PrinterStatus,
+    PrintResult,
+)
 from devices.protocol.topics import DeviceType
 from hallserver.domain.errors import Conflict, NotFound
 from hallserver.domain.privacy import mask_personal
@@ -87,6 +93,8 @@ def _health(row: DeviceRow, link_up: bool) -> tuple[Health, list[str]]:
     if not row.online:
         return "offline", ["设备离线 / device offline"]
     problems = []
+    if row.hardware_ok is False:
+        return "fault", ["串口设备无响应 / serial device not answering"]
     if row.device_type == DeviceType.PRINTER:
         if row.printer_online is False:
             problems.append("打印机无响应 / printer not answering")
@@ -164,6 +172,18 @@ class DeviceRegistry:
                 logger.info("printer %s paper %s", device_id, status.paper.value)
             row.paper, row.cover_open = status.paper.value, status.cover_open
             row.printer_online, row.printer_at = status.online, status.sent_at
+
+    def hardware_status(self, device_id: str, status: HardwareStatus) -> None:
+        """Record whether the serial device behind an agent answers (newest report wins)."""
+        with self.db.write() as session:
+            row = self._row(session, device_id)
+            if row.hardware_at is not None and status.sent_at < row.hardware_at:
+                return
+            if row.hardware_ok is not status.ok:
+                logger.info("%s: serial device %s", device_id,
+                            "answers" if status.ok else status.detail or "down")
+            row.hardware_ok, row.hardware_detail = status.ok, status.detail
+            row.hardware_at = status.sent_at
 
     def print_result(self, device_id: str, result: PrintResult) -> None:
         """Record the outcome of a print job."""

@@ -207,6 +207,9 @@ class DeviceRow(Base):
     printer_at: Mapped[datetime | None]
     last_print_ok: Mapped[bool | None] = mapped_column(Boolean)
     last_print_error: Mapped[str | None] = mapped_column(String(16))
+    hardware_ok: Mapped[bool | None] = mapped_column(Boolean)  # serial device behind an agent
+    hardware_detail: Mapped[str | None] = mapped_column(String(40))
+    hardware_at: Mapped[datetime | None]
 
 
 class InboxRow(Base):

@@ -120,6 +120,11 @@ def test_led_link_drop_mid_frame_then_full_state_again(hall: Hall, tmp_path: Pat
         led.forget()
         assert agent.driver is not None
         wait_until(lambda: not agent.driver.up, 3, "the agent noticing the dead LED")  # type: ignore[union-attr]
+        # The agent stays online on the bus, but the server knows the cable is dead.
+        wait_until(lambda: hall.services.devices.get("led-1").health == "fault", 5,
+                   "the server seeing the LED fault")
+        assert hall.services.devices.get("led-1").problems == [
+            "串口设备无响应 / serial device not answering"]
         r = hall.client.post("/api/windows/1/call-next", headers=headers)
         assert r.status_code == 200, r.text
         hall.sync_idle()
@@ -127,6 +132,8 @@ def test_led_link_drop_mid_frame_then_full_state_again(hall: Hall, tmp_path: Pat
         led.unmute()
         assert led.wait_for(lambda: led.text()[:1] == [f"{number} 请到1号窗口"], timeout=5)
         assert any("工号10001" in line for line in led.text())  # the full state, not a diff
+        wait_until(lambda: hall.services.devices.get("led-1").health == "ok", 5,
+                   "the server seeing the LED answer again")
 
 
 # ---- the pad, against a bare broker ----------------------------------------------------------
