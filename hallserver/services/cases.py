@@ -19,13 +19,12 @@ from sqlalchemy.orm import Session
 from hallserver.config.models import HallConfig, I18nText
 from hallserver.domain.calendar import HallCalendar
 from hallserver.domain.errors import NotAllowed, NotFound
-from hallserver.domain.numbering import next_seq
 from hallserver.services.hall import HallChange, HallContext
+from hallserver.services.records import take_number
 from hallserver.services.views import Principal
 from hallserver.store.models import (
     CaseEventRow,
     CaseRow,
-    TicketCounterRow,
     TicketRow,
     WindowStateRow,
 )
@@ -92,13 +91,8 @@ class CaseService:
         """Open the case of an accepted ticket (inside the completing transaction)."""
         calendar = self.ctx.calendar(cfg)
         day = calendar.service_day(now)
-        counter = session.get(TicketCounterRow, (self.ctx.hall_id, CASE_COUNTER, day))
-        if counter is None:
-            counter = TicketCounterRow(hall_id=self.ctx.hall_id, category=CASE_COUNTER,
-                                       service_day=day, last_seq=0)
-            session.add(counter)
-        seq = next_seq(counter.last_seq, CASE_DAILY_CAP, "办件", "cases")
-        counter.last_seq = seq
+        seq = take_number(session, self.ctx.hall_id, CASE_COUNTER, day, CASE_DAILY_CAP,
+                          "办件", "cases")
         item = cfg.item(ticket.item_code) if ticket.item_code else None
         days = item.promised_limit_days if item else 0
         seed = next((s for s in cfg.staff if s.id == staff_id), None)

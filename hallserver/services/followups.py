@@ -16,16 +16,15 @@ from devices.protocol.ratings import level_name, reason
 from hallserver.config.models import HallConfig
 from hallserver.domain import ratings as rules
 from hallserver.domain.errors import Conflict, InvalidRequest, NotFound
-from hallserver.domain.numbering import next_seq
 from hallserver.domain.privacy import mask_personal
 from hallserver.services.alerts import AlertService
 from hallserver.services.hall import HallContext
+from hallserver.services.records import take_number
 from hallserver.services.views import Principal, View
 from hallserver.store.models import (
     FollowUpEventRow,
     FollowUpRow,
     RatingRow,
-    TicketCounterRow,
 )
 
 logger = logging.getLogger(__name__)
@@ -89,19 +88,15 @@ class FollowUpService:
         """Open the case of a bad rating (in the rating's transaction) and alert managers."""
         calendar = self.ctx.calendar(cfg)
         day = calendar.service_day(now)
-        counter = session.get(TicketCounterRow, (self.ctx.hall_id, FOLLOWUP_COUNTER, day))
-        if counter is None:
-            counter = TicketCounterRow(hall_id=self.ctx.hall_id, category=FOLLOWUP_COUNTER,
-                                       service_day=day, last_seq=0)
-            session.add(counter)
-        counter.last_seq = next_seq(counter.last_seq, 9999, "整改", "follow-ups")
+        seq = take_number(session, self.ctx.hall_id, FOLLOWUP_COUNTER, day, 9999, "整改",
+                          "follow-ups")
         due = rules.deadlines(calendar, now, cfg.ratings)
         if due.beyond_calendar:
             logger.warning("follow-up deadline %s is beyond the holiday calendar (until %s): "
                            "update the calendar file", due.answer_by,
                            calendar.days.covers_until)
         row = FollowUpRow(
-            hall_id=self.ctx.hall_id, case_no=f"ZG-{day:%Y%m%d}-{counter.last_seq:04d}",
+            hall_id=self.ctx.hall_id, case_no=f"ZG-{day:%Y%m%d}-{seq:04d}",
             rating_id=rating.id, window=rating.window, staff_id=rating.staff_id,
             level=rating.level, reasons=list(rating.reasons),
             status=rules.FollowUpStatus.OPEN.value, opened_at=now,

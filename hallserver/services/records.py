@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hallserver.config.models import StaffRole
+from hallserver.domain.numbering import next_seq
 from hallserver.domain.tickets import Outcome, Ticket, TicketState
 from hallserver.domain.windows import WindowState, WindowStatus
-from hallserver.store.models import TicketEventRow, TicketRow, WindowStateRow
+from hallserver.store.models import TicketCounterRow, TicketEventRow, TicketRow, WindowStateRow
 
 
 def ticket_of(row: TicketRow) -> Ticket:
@@ -51,6 +52,18 @@ def store_ticket(row: TicketRow, t: Ticket) -> None:
     row.finished_at = t.finished_at
     row.recalls = t.recalls
     row.outcome = t.outcome.value if t.outcome else None
+
+
+def take_number(session: Session, hall_id: str, key: str, day: date, cap: int,
+                name_zh: str, name_en: str) -> int:
+    """The next number of a per-day counter (tickets of a category, cases, follow-ups),
+    taken in the caller's transaction: gapless, refused once `cap` is reached."""
+    counter = session.get(TicketCounterRow, (hall_id, key, day))
+    if counter is None:
+        counter = TicketCounterRow(hall_id=hall_id, category=key, service_day=day, last_seq=0)
+        session.add(counter)
+    counter.last_seq = next_seq(counter.last_seq, cap, name_zh, name_en)
+    return counter.last_seq
 
 
 def window_of(row: WindowStateRow | None, number: int) -> WindowState:

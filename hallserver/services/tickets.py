@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from hallserver.config.models import Category, HallConfig, Item
 from hallserver.domain.errors import Conflict, IdempotencyConflict, InvalidRequest, NotFound
-from hallserver.domain.numbering import format_number, next_seq
+from hallserver.domain.numbering import format_number
 from hallserver.domain.routing import base_credit_terms, people_ahead
 from hallserver.domain.tickets import AT_WINDOW_STATES, Ticket, TicketState
 from hallserver.services.hall import HallChange, HallContext, find_category, rounded_minutes
 from hallserver.services.records import (
     add_event,
     store_ticket,
+    take_number,
     ticket_of,
     waiting_counts,
     waiting_rows,
@@ -29,7 +30,7 @@ from hallserver.services.views import (
     TicketStatus,
     ZoneView,
 )
-from hallserver.store.models import IdempotencyKeyRow, TicketCounterRow, TicketRow
+from hallserver.store.models import IdempotencyKeyRow, TicketRow
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +67,8 @@ class TicketService:
             if ctx.enforce_hours and (refusal := calendar.issue_refusal(now)):
                 raise refusal
             day = calendar.service_day(now)
-            counter = session.get(TicketCounterRow, (ctx.hall_id, category.code, day))
-            if counter is None:
-                counter = TicketCounterRow(hall_id=ctx.hall_id, category=category.code,
-                                           service_day=day, last_seq=0)
-                session.add(counter)
-            seq = next_seq(counter.last_seq, category.daily_cap, category.name.zh,
-                           category.name.en)
-            counter.last_seq = seq
+            seq = take_number(session, ctx.hall_id, category.code, day, category.daily_cap,
+                              category.name.zh, category.name.en)
             ticket = Ticket(
                 number=format_number(category.prefix, seq), category=category.code,
                 service_day=day, issued_at=now, queued_at=now, priority=req.priority,
