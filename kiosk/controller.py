@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol
+from typing import Generic, Literal, Protocol, TypeVar
 
 from devices.protocol import messages as m
 from devices.protocol.topics import Kind, Topic
@@ -93,6 +93,73 @@ class PrinterPort(Protocol):
         """The newest sensor reading, if any."""
 
 
+HelperReason = Literal["general", "elderly", "disabled", "materials", "device-fault"]
+
+
+class _Settings(Protocol):
+    @property
+    def languages(self) -> tuple[str, ...]: ...
+
+
+class _View(Protocol):
+    @property
+    def language(self) -> str: ...
+    @property
+    def elderly(self) -> bool: ...
+
+
+S = TypeVar("S", bound=_Settings)
+V = TypeVar("V", bound=_View)
+
+
+class ViewController(Generic[S, V]):
+    """What the kiosk's and the pad's controllers share: settings, link, clocks, the lock
+    every event takes, the language and large-type toggles, paging staff, and handing each
+    new view to `on_view`. Subclasses set `view` and say what a tap does to idle timers
+    (`_touch`)."""
+
+    view: V
+
+    def __init__(self, settings: S, link: Link, *, on_view: Callable[[V], None] | None,
+                 clock: Callable[[], float], new_id: Callable[[], str]) -> None:
+        self.settings = settings
+        self.link = link
+        self.on_view = on_view
+        self.clock = clock
+        self.new_id = new_id
+        self._lock = threading.RLock()
+
+    def _touch(self) -> None:
+        raise NotImplementedError
+
+    def toggle_language(self) -> None:
+        """Switch to the next configured language."""
+        with self._lock:
+            self._touch()
+            langs = self.settings.languages
+            self._show(language=langs[(langs.index(self.view.language) + 1) % len(langs)])
+
+    def toggle_elderly(self) -> None:
+        """Large type and high contrast (适老化 / 长辈模式)."""
+        with self._lock:
+            self._touch()
+            self._show(elderly=not self.view.elderly)
+
+    def _page_helper(self, reason: HelperReason) -> None:
+        """帮办: page hall staff to this device (a tap)."""
+        self._touch()
+        self.link.emit("helper-request", m.HelperRequest(request_id=self.new_id(),
+                                                         reason=reason))
+
+    def _show(self, **changes: object) -> None:
+        new = replace(self.view, **changes)  # type: ignore[type-var]
+        if new == self.view:
+            return
+        self.view = new
+        if self.on_view is not None:
+            self.on_view(new)
+
+
 @dataclass
 class _Pending:
     request_id: str
@@ -133,7 +200,7 @@ def token_of(text: str) -> tuple[Literal["ticket", "case"], str] | None:
     return ("ticket" if match.group(1) == "t" else "case"), match.group(2)
 
 
-class KioskController:
+class KioskController(ViewController[KioskSettings, KioskView]):
     """Kiosk and terminal behaviour; see the module docstring."""
 
     def __init__(self, settings: KioskSettings, link: Link, *,
@@ -143,17 +210,12 @@ class KioskController:
                  save_catalog: Callable[[m.ServiceCatalog], None] | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  new_id: Callable[[], str] = m.new_id) -> None:
-        self.settings = settings
-        self.link = link
+        super().__init__(settings, link, on_view=on_view, clock=clock, new_id=new_id)
         self.printer = printer
-        self.on_view = on_view
         self.save_catalog = save_catalog
-        self.clock = clock
-        self.new_id = new_id
         self.catalog = catalog
         self.kiosk_state: m.KioskState | None = None
         self.orphans: list[str] = []  # numbers issued after their session ended
-        self._lock = threading.RLock()
         self._pending: _Pending | None = None
         self._session = 0
         self._last_touch = clock()
@@ -276,28 +338,11 @@ class KioskController:
             if self._case_token:
                 self._query("case", self._case_token, "reprint")
 
-    def call_helper(self, reason: Literal["general", "elderly", "disabled", "materials",
-                                          "device-fault"] = "general") -> None:
+    def call_helper(self, reason: HelperReason = "general") -> None:
         """帮办: page hall staff to this device."""
         with self._lock:
-            self._touch()
-            self.link.emit("helper-request", m.HelperRequest(request_id=self.new_id(),
-                                                             reason=reason))
+            self._page_helper(reason)
             self._show(page=Page.HELP_SENT, banner=HELP_SENT)
-
-    def toggle_language(self) -> None:
-        """Switch to the next configured language."""
-        with self._lock:
-            self._touch()
-            langs = self.settings.languages
-            nxt = langs[(langs.index(self.view.language) + 1) % len(langs)]
-            self._show(language=nxt)
-
-    def toggle_elderly(self) -> None:
-        """Large type and high contrast (适老化模式)."""
-        with self._lock:
-            self._touch()
-            self._show(elderly=not self.view.elderly)
 
     def back(self) -> None:
         """One screen back."""
@@ -573,11 +618,3 @@ class KioskController:
                    waiting=dict(state.waiting) if live and state else {},
                    full=frozenset(state.full) if live and state else frozenset(),
                    accepting=paused is None, paused=paused, printer_warning=printer_warning)
-
-    def _show(self, **changes: object) -> None:
-        new = replace(self.view, **changes)  # type: ignore[arg-type]
-        if new == self.view:
-            return
-        self.view = new
-        if self.on_view is not None:
-            self.on_view(new)

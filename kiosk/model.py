@@ -54,12 +54,28 @@ class Notice:
         return self.zh if language == "zh" else self.en
 
 
+class Spoken:
+    """What a view says in its current language (shared by the kiosk's and the pad's)."""
+
+    language: str
+
+    def say(self, notice: Notice | None) -> str:
+        """A notice in the current language ('' for none)."""
+        return notice.text(self.language) if notice else ""
+
+    def tr(self, text: m.Text | None) -> str:
+        """A server text in the current language."""
+        if text is None:
+            return ""
+        return text.zh if self.language == "zh" else text.en
+
+
 HALL_NAME = m.Text(zh="政务服务中心", en="Government Service Hall")
 PrintState = Literal["none", "printing", "printed", "failed", "no_printer"]
 
 
 @dataclass(frozen=True)
-class KioskView:
+class KioskView(Spoken):
     """One frame of the screen."""
 
     role: Literal["kiosk", "terminal"]
@@ -88,13 +104,3 @@ class KioskView:
     query_case: m.CaseView | None = None
     banner: Notice | None = None  # a transient line (e.g. "still connecting")
     has_printer: bool = True
-
-    def say(self, notice: Notice | None) -> str:
-        """A notice in the current language ('' for none)."""
-        return notice.text(self.language) if notice else ""
-
-    def tr(self, text: m.Text | None) -> str:
-        """A server text in the current language."""
-        if text is None:
-            return ""
-        return text.zh if self.language == "zh" else text.en

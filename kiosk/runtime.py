@@ -36,6 +36,37 @@ SCAN_PAGES = frozenset({Page.HOME, Page.CHECK_IN, Page.SCAN})
 TICK_S = 0.5
 
 
+class Ticker:
+    """Calls `tick` every TICK_S on a daemon thread (a process without a UI: the Kivy app
+    ticks on its own thread); an exception is logged, the next tick still comes."""
+
+    def __init__(self, tick: Callable[[], None], *, name: str, what: str) -> None:
+        """`name`: the thread's; `what`: who ticks, in the log."""
+        self.tick = tick
+        self.name = name
+        self.what = what
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start ticking."""
+        self._thread = threading.Thread(target=self._run, daemon=True, name=self.name)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(TICK_S):
+            try:
+                self.tick()
+            except Exception:
+                logger.exception("%s tick failed", self.what)
+
+    def stop(self) -> None:
+        """Stop ticking (waits up to 2 s for a tick under way)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+
 class ClientLink:
     """The controller's `Link` over a DeviceClient."""
 
@@ -136,8 +167,7 @@ class KioskRuntime:
         self.client.on_command = self.controller.on_message
         self.camera = (CameraScanner(config.camera, self.controller)
                        if camera and config.camera is not None else None)
-        self._stop = threading.Event()
-        self._ticker: threading.Thread | None = None
+        self.ticker = Ticker(self.controller.tick, name=f"{config.id}-tick", what="kiosk")
 
     def _catalog_arrived(self, catalog: m.ServiceCatalog, *, save: bool = True) -> None:
         if self.printer is not None:
@@ -157,22 +187,11 @@ class KioskRuntime:
         if self.camera is not None:
             self.camera.start()
         if tick:
-            self._ticker = threading.Thread(target=self._tick, daemon=True,
-                                            name=f"{self.config.id}-tick")
-            self._ticker.start()
-
-    def _tick(self) -> None:
-        while not self._stop.wait(TICK_S):
-            try:
-                self.controller.tick()
-            except Exception:
-                logger.exception("kiosk tick failed")
+            self.ticker.start()
 
     def stop(self) -> None:
         """Stop everything (the outbox keeps what was not delivered)."""
-        self._stop.set()
-        if self._ticker is not None:
-            self._ticker.join(timeout=2)
+        self.ticker.stop()
         if self.camera is not None:
             self.camera.stop()
         self.client.stop()

@@ -25,18 +25,16 @@ import binascii
 import hashlib
 import logging
 import math
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from devices.protocol import messages as m
 from devices.protocol.ratings import BAD_LEVELS, LEVELS, REASON_CODES, REASONS
 from devices.protocol.topics import Kind, Topic
-from kiosk.controller import Link
+from kiosk.controller import HelperReason, Link, ViewController
 from kiosk.pad import texts
 from kiosk.pad.model import PadPage, PadView, StaffCard
 from kiosk.pad.photos import PhotoCache, initials
@@ -49,7 +47,6 @@ HELP_BANNER_S = 10.0
 PHOTO_RETRY_S = 300.0  # an unanswered photo request is asked again after this
 TOKENS_KEPT = 256  # tokens remembered for duplicate arms and double submits
 
-HelperReason = Literal["general", "elderly", "disabled", "materials", "device-fault"]
 _PROMPT = frozenset({PadPage.ARMED, PadPage.REASONS})
 _AFTER = frozenset({PadPage.THANKS, PadPage.REFUSED})
 
@@ -80,7 +77,7 @@ class _Tokens:
         return token in self._items
 
 
-class PadController:
+class PadController(ViewController[PadSettings, PadView]):
     """Rating pad behaviour; see the module docstring."""
 
     def __init__(self, settings: PadSettings, link: Link, *, photos: PhotoCache | None = None,
@@ -88,15 +85,10 @@ class PadController:
                  clock: Callable[[], float] = time.monotonic,
                  wall: Callable[[], datetime] = m.utc_now,
                  new_id: Callable[[], str] = m.new_id) -> None:
-        self.settings = settings
-        self.link = link
+        super().__init__(settings, link, on_view=on_view, clock=clock, new_id=new_id)
         self.photos = photos
-        self.on_view = on_view
-        self.clock = clock
         self.wall = wall
-        self.new_id = new_id
         self.window_state: m.WindowDisplayState | None = None
-        self._lock = threading.RLock()
         self._arm: m.PadArm | None = None
         self._expires = 0.0  # the arm's expires_at on the monotonic clock
         self._deadline = 0.0  # when the prompt closes
@@ -157,25 +149,10 @@ class PadController:
             elif page in _AFTER:
                 self._idle()
 
-    def toggle_language(self) -> None:
-        """Switch to the next configured language."""
-        with self._lock:
-            self._touch()
-            langs = self.settings.languages
-            self._show(language=langs[(langs.index(self.view.language) + 1) % len(langs)])
-
-    def toggle_elderly(self) -> None:
-        """Large type and high contrast (长辈模式)."""
-        with self._lock:
-            self._touch()
-            self._show(elderly=not self.view.elderly)
-
     def call_helper(self, reason: HelperReason = "general") -> None:
         """Page hall staff to this window (帮办); the page stays."""
         with self._lock:
-            self._touch()
-            self.link.emit("helper-request", m.HelperRequest(request_id=self.new_id(),
-                                                             reason=reason))
+            self._page_helper(reason)
             self._banner_until = self.clock() + HELP_BANNER_S
             self._show(banner=texts.HELP_SENT)
 
@@ -371,11 +348,3 @@ class PadController:
     def _refresh(self) -> None:
         connected, server = self.link.available()
         self._show(online=connected and server)
-
-    def _show(self, **changes: object) -> None:
-        new = replace(self.view, **changes)  # type: ignore[arg-type]
-        if new == self.view:
-            return
-        self.view = new
-        if self.on_view is not None:
-            self.on_view(new)

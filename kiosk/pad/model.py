@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from devices.protocol import messages as m
-from kiosk.model import Notice
+from kiosk.model import Notice, Spoken
 
 
 class PadPage(StrEnum):
@@ -36,7 +36,7 @@ class StaffCard:
 
 
 @dataclass(frozen=True)
-class PadView:
+class PadView(Spoken):
     """One frame of the pad's screen."""
 
     window: int
@@ -57,13 +57,3 @@ class PadView:
     reasons: frozenset[str] = frozenset()  # chosen reason codes
     refusal: Notice | None = None  # why the server refused the rating
     banner: Notice | None = None  # transient line (staff called)
-
-    def say(self, notice: Notice | None) -> str:
-        """A notice in the current language ('' for none)."""
-        return notice.text(self.language) if notice else ""
-
-    def tr(self, text: m.Text | None) -> str:
-        """A server text in the current language."""
-        if text is None:
-            return ""
-        return text.zh if self.language == "zh" else text.en

@@ -5,8 +5,6 @@ is away) and the staff photos (`photos/<hash>.jpg`)."""
 from __future__ import annotations
 
 import json
-import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,12 +13,9 @@ from devices.runtime.client import DeviceClient, DeviceIdentity
 from kiosk.pad.controller import PadController, PadSettings
 from kiosk.pad.model import PadView
 from kiosk.pad.photos import PhotoCache
-from kiosk.runtime import ClientLink
-
-logger = logging.getLogger(__name__)
+from kiosk.runtime import ClientLink, Ticker
 
 SOFTWARE = "onewindow-pad 0.1"
-TICK_S = 0.5
 
 
 def settings_of(config: Pad) -> PadSettings:
@@ -43,29 +38,17 @@ class PadRuntime:
                                         photos=PhotoCache(state_dir / "photos"),
                                         on_view=on_view)
         self.client.on_command = self.controller.on_message
-        self._stop = threading.Event()
-        self._ticker: threading.Thread | None = None
+        self.ticker = Ticker(self.controller.tick, name=f"{config.id}-tick", what="pad")
 
     def start(self, *, tick: bool = True) -> None:
         """Start the MQTT client and (without a UI, which ticks itself) the ticker."""
         self.client.start()
         if tick:
-            self._ticker = threading.Thread(target=self._tick, daemon=True,
-                                            name=f"{self.config.id}-tick")
-            self._ticker.start()
-
-    def _tick(self) -> None:
-        while not self._stop.wait(TICK_S):
-            try:
-                self.controller.tick()
-            except Exception:
-                logger.exception("pad tick failed")
+            self.ticker.start()
 
     def stop(self) -> None:
         """Stop (ratings not yet delivered stay in the outbox for the next start)."""
-        self._stop.set()
-        if self._ticker is not None:
-            self._ticker.join(timeout=2)
+        self.ticker.stop()
         self.client.stop()
 
 
