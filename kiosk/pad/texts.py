@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from devices.protocol import messages as m
+from kiosk import words
 from kiosk.model import Level, Notice
 
 W = Notice
+
+# The words every screen shares (kiosk.words).
+BACK, HELPER, LANGUAGE = words.BACK, words.HELPER, words.LANGUAGE
+ELDERLY_ON, ELDERLY_OFF = words.ELDERLY_ON, words.ELDERLY_OFF
+language_switch = words.language_switch
 
 PLEASE_RATE = W("请您对本次服务进行评价", "Please rate this service")
 TICKET = W("号码", "Ticket")
@@ -14,7 +20,6 @@ SECONDS_LEFT = W("{n} 秒后自动关闭", "Closes in {n} s")
 WHY = W("请选择不满意的原因（可多选）", "What went wrong? (choose one or more)")
 WHY_REQUIRED = W("请至少选择一项", "Choose at least one", Level.WARN)
 SUBMIT = W("提交评价", "Submit")
-BACK = W("返回", "Back")
 THANKS = W("感谢您的评价！", "Thank you for your rating!")
 THANKS_HINT = W("您的评价将帮助我们改进服务", "Your rating helps us improve our service")
 THANKS_BAD = W("我们会认真整改，并可能回访了解情况",
@@ -35,11 +40,7 @@ MODE = {
 }
 NOW_SERVING = W("当前办理", "Now serving")
 OFFLINE = W("离线", "Offline", Level.ERROR)
-HELPER = W("呼叫工作人员", "Call staff")
 HELP_SENT = W("已呼叫工作人员，请稍候", "Staff are on their way", Level.INFO)
-ELDERLY_ON = W("长辈模式", "Large text")
-ELDERLY_OFF = W("标准模式", "Standard text")
-LANGUAGE = {"zh": W("中文", "中文"), "en": W("English", "English")}
 SUPERVISION = W("好差评 · 政务服务评价", "Rate our government services")
 
 # Why the server refused a rating (RatingAck.code).
@@ -58,13 +59,6 @@ REFUSED_OTHER = W("评价未被记录，请咨询工作人员", "The rating was 
 def refusal(code: str | None) -> Notice:
     """Words for a refusal code (unknown codes get a general line)."""
     return REFUSED.get(code or "", REFUSED_OTHER)
-
-
-def language_switch(current: str, languages: tuple[str, ...]) -> Notice:
-    """The language button shows the language it switches to, named in itself."""
-    nxt = languages[(languages.index(current) + 1) % len(languages)] if current in languages \
-        else languages[0]
-    return LANGUAGE.get(nxt, W(nxt, nxt))
 
 
 def seconds_left(n: int) -> Notice:

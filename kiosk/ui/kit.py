@@ -9,13 +9,13 @@ from datetime import tzinfo
 from typing import Any, Literal, Protocol, Self
 
 from devices.protocol import messages as m
+from kiosk.controller import HelperReason
 from kiosk.model import KioskView, Notice
 from kiosk.ui.theme import Rgba, Theme
 from kiosk.ui.typeset import fit_font
 from kiosk.ui.widgets import Column, Row, TapButton, Text, paint
 
 Style = Literal["primary", "secondary", "helper", "card", "plain"]
-HelperReason = Literal["general", "elderly", "disabled", "materials", "device-fault"]
 
 
 class Actions(Protocol):

@@ -18,7 +18,7 @@ from kiosk.model import KioskView
 from kiosk.ui import chrome
 from kiosk.ui.kit import Actions, Ctx
 from kiosk.ui.pages import build_page
-from kiosk.ui.theme import theme_for
+from kiosk.ui.theme import Theme, theme_for
 from kiosk.ui.widgets import TapButton
 
 logger = logging.getLogger(__name__)
@@ -91,6 +91,14 @@ class ViewScreen(BoxLayout, Generic[V]):  # type: ignore[misc]
         self._drawn_size = (self.width, self.height)
         self.draws += 1
 
+    def _add_strip(self, strip: Any, theme: Theme) -> None:
+        """A notice strip across the screen under the header, its holder as tall as it."""
+        holder = AnchorLayout(size_hint_y=None, padding=[theme.pad, theme.px(12), theme.pad, 0])
+        holder.add_widget(strip)
+        strip.bind(height=lambda _w, h: setattr(holder, "height", h + theme.px(12)))
+        holder.height = strip.height + theme.px(12)
+        self.add_widget(holder)
+
     # ---- taps (tests and diagnostics) -------------------------------------------------------
 
     def buttons(self) -> dict[str, TapButton]:
@@ -127,13 +135,7 @@ class KioskScreen(ViewScreen[KioskView]):
         self._background.rgba = theme.palette.background
         self.add_widget(chrome.header(ctx, width))
         for strip in chrome.strips(ctx):
-            holder = AnchorLayout(size_hint_y=None, padding=[theme.pad, theme.px(12), theme.pad,
-                                                             0])
-            holder.add_widget(strip)
-            strip.bind(height=lambda w, h, holder=holder: setattr(
-                holder, "height", h + theme.px(12)))
-            holder.height = strip.height + theme.px(12)
-            self.add_widget(holder)
+            self._add_strip(strip, theme)
         built = build_page(ctx)
         self.add_widget(scrolling(built.body, built.anchor, theme.pad))
         foot = chrome.footer(ctx, width, built.pinned)

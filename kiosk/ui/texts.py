@@ -10,17 +10,18 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from devices.protocol import messages as m
+from kiosk import words
 from kiosk.controller import CODE_MAX
 from kiosk.model import Level, Notice
 
 W = Notice  # a fixed pair of words
 
+# The words every screen shares (kiosk.words).
+BACK, HELPER, LANGUAGE = words.BACK, words.HELPER, words.LANGUAGE
+ELDERLY_ON, ELDERLY_OFF = words.ELDERLY_ON, words.ELDERLY_OFF
+language_switch = words.language_switch
+
 HOME = W("首页", "Home")
-BACK = W("返回", "Back")
-LANGUAGE = {"zh": W("中文", "中文"), "en": W("English", "English")}  # named in themselves
-ELDERLY_ON = W("长辈模式", "Large text")
-ELDERLY_OFF = W("标准模式", "Standard text")
-HELPER = W("呼叫工作人员", "Call staff")
 HELPER_TAG = W("帮办", "Help")
 CHOOSE_SERVICE = W("请选择办理业务", "Please choose a service")
 CHECK_IN = W("预约签到", "Appointment check-in")
@@ -101,12 +102,6 @@ _TICKET_STATES = {
     "cancelled": W("已取消", "Cancelled", Level.WARN),
     "transferred": W("已转办", "Transferred"),
 }
-
-
-def language_switch(current: str, languages: Sequence[str]) -> Notice:
-    """The label of the language button: the language a tap switches to."""
-    nxt = languages[(list(languages).index(current) + 1) % len(languages)]
-    return LANGUAGE.get(nxt, W(nxt, nxt))
 
 
 def _days(n: int) -> str:

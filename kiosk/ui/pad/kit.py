@@ -4,15 +4,15 @@ drawing helpers (words in the language on screen, cards, buttons)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
+from kiosk.controller import HelperReason
 from kiosk.pad import texts
 from kiosk.pad.model import PadView, StaffCard
 from kiosk.ui.kit import Kit
 from kiosk.ui.pad.faces import Avatar
 from kiosk.ui.widgets import Column, Row, Text, paint
 
-HelperReason = Literal["general", "elderly", "disabled", "materials", "device-fault"]
 MIN_TOUCH = 60  # pixels: no button of the pad is smaller than this either way
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.uix.anchorlayout import AnchorLayout
-
 from kiosk.pad.model import PadPage, PadView
 from kiosk.ui.pad import idle, rating
 from kiosk.ui.pad.kit import PadActions, PadCtx
@@ -39,14 +37,7 @@ class PadScreen(ViewScreen[PadView]):
         self._background.rgba = theme.palette.background
         self.add_widget(idle.header(ctx, width))
         for notice in idle.strips(ctx):
-            holder = AnchorLayout(size_hint_y=None,
-                                  padding=[theme.pad, theme.px(12), theme.pad, 0])
-            strip = ctx.notice(notice, size=theme.px(36))
-            holder.add_widget(strip)
-            strip.bind(height=lambda _w, h, holder=holder: setattr(
-                holder, "height", h + theme.px(12)))
-            holder.height = strip.height + theme.px(12)
-            self.add_widget(holder)
+            self._add_strip(ctx.notice(notice, size=theme.px(36)), theme)
         built = build_page(ctx)
         self.add_widget(scrolling(built.body, built.anchor, theme.px(12)))
         if built.pinned is not None:
