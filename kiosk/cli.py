@@ -14,15 +14,17 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from devices.config.loader import load_device
 from devices.config.models import Device, Kiosk, Pad, Printer, Terminal
 from devices.config.secret import SecretSource
+from devices.runtime.process import add_device_args, secret_source, setup_logging, stop_signals
 from hallserver.config.loader import ConfigError
 from kiosk.runtime import KioskRuntime, dumps
 
@@ -41,16 +43,11 @@ def _size(text: str) -> tuple[int, int]:
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(prog="onewindow-kiosk", description=__doc__.split("\n")[0])
-    p.add_argument("--config", type=Path, required=True, help="the device file (YAML)")
+    add_device_args(p, state_dir_help="outboxes, print journal, catalog cache, staff photos "
+                    "(default var/<id>)")
     p.add_argument("--role", choices=["kiosk", "terminal", "pad"], default=None,
                    help="kiosk (取号机), terminal (自助服务终端) or pad (评价器); default: the "
                    "file's type")
-    p.add_argument("--secrets", type=Path, default=None,
-                   help="secrets file (default: secrets.yaml of the hall directory, then "
-                   "var/demo-secrets.yaml)")
-    p.add_argument("--state-dir", type=Path, default=None,
-                   help="outboxes, print journal, catalog cache, staff photos (default "
-                   "var/<id>)")
     p.add_argument("--tz", default="Asia/Shanghai", help="the hall's time zone for printouts")
     p.add_argument("--size", type=_size, default=None, help="window size, e.g. 1080x1920")
     p.add_argument("--fullscreen", action="store_true", help="full screen (production)")
@@ -60,19 +57,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _secrets(args: argparse.Namespace) -> SecretSource:
-    if args.secrets is not None:
-        return SecretSource(args.secrets)
-    hall_file = args.config.resolve().parent.parent / "secrets.yaml"
-    if hall_file.exists():
-        return SecretSource(hall_file)
-    return SecretSource(Path("var/demo-secrets.yaml"))
-
-
 def load_file(args: argparse.Namespace) -> tuple[Device, SecretSource]:
     """The device file for the role asked, or SystemExit with the file and line of the
     problem."""
-    secrets = _secrets(args)
+    secrets = secret_source(args)
     try:
         device = load_device(args.config, secrets)
     except ConfigError as exc:
@@ -105,12 +93,28 @@ def load(args: argparse.Namespace) -> tuple[Kiosk | Terminal, Printer | None]:
     return device, printer
 
 
-def _stop_signals() -> threading.Event:
-    """An event set by SIGINT or SIGTERM (installed before anything is printed)."""
-    done = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
-    return done
+class _Runtime(Protocol):
+    def start(self, *, tick: bool = True) -> None: ...
+    def stop(self) -> None: ...
+
+
+def _headless(rt: _Runtime, done: threading.Event, running: str, *args: object) -> int:
+    """Run `rt` with its own ticker until SIGINT/SIGTERM (`done`); log `running`."""
+    rt.start()
+    logger.info(running, *args)
+    done.wait()
+    rt.stop()
+    return 0
+
+
+def _windowed(rt: _Runtime, window: Callable[[], None]) -> int:
+    """Run `rt` while `window` runs the app (which ticks on its own thread)."""
+    rt.start(tick=False)
+    try:
+        window()
+    finally:
+        rt.stop()
+    return 0
 
 
 def run_pad(args: argparse.Namespace, device: Pad) -> int:
@@ -120,33 +124,25 @@ def run_pad(args: argparse.Namespace, device: Pad) -> int:
 
     state_dir = args.state_dir or Path("var") / device.id
     if args.headless:
-        done = _stop_signals()
+        done = stop_signals()
         rt = PadRuntime(device, state_dir=state_dir,
                         on_view=lambda v: print(pad_dumps(v), flush=True))
         print(pad_dumps(rt.controller.view), flush=True)  # then every change
-        rt.start()
-        logger.info("%s running headless (pad of window %d)", device.id, device.window)
-        done.wait()
-        rt.stop()
-        return 0
+        return _headless(rt, done, "%s running headless (pad of window %d)", device.id,
+                         device.window)
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     from kiosk.ui.pad.app import LANDSCAPE  # noqa: PLC0415 - opens Kivy
     from kiosk.ui.pad.app import run_pad as run_window  # noqa: PLC0415
 
-    rt = PadRuntime(device, state_dir=state_dir)
-    rt.start(tick=False)  # the app ticks on its own thread
-    try:
-        run_window(rt.controller, size=args.size or LANDSCAPE, fullscreen=args.fullscreen)
-    finally:
-        rt.stop()
-    return 0
+    pad = PadRuntime(device, state_dir=state_dir)
+    return _windowed(pad, lambda: run_window(pad.controller, size=args.size or LANDSCAPE,
+                                             fullscreen=args.fullscreen))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run until the window closes or SIGINT/SIGTERM."""
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging()
     device_file, _ = load_file(args)
     if isinstance(device_file, Pad):
         return run_pad(args, device_file)
@@ -154,26 +150,19 @@ def main(argv: list[str] | None = None) -> int:
     tz = ZoneInfo(args.tz)
     state_dir = args.state_dir or Path("var") / device.id
     if args.headless:
-        done = _stop_signals()
+        done = stop_signals()
         rt = KioskRuntime(device, printer, state_dir=state_dir, tz=tz,
                           on_view=lambda v: print(dumps(v), flush=True),
                           camera=not args.no_camera)
-        rt.start()
-        logger.info("%s running headless (%s)", device.id, device.type)
-        done.wait()
-        rt.stop()
-        return 0
+        return _headless(rt, done, "%s running headless (%s)", device.id, device.type)
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     from kiosk.ui.app import LANDSCAPE, PORTRAIT, run_app  # noqa: PLC0415 - opens Kivy
 
-    rt = KioskRuntime(device, printer, state_dir=state_dir, tz=tz, camera=not args.no_camera)
-    rt.start(tick=False)  # the app ticks on its own thread
-    try:
-        size = args.size or (PORTRAIT if device.type == "kiosk" else LANDSCAPE)
-        run_app(rt.controller, size=size, fullscreen=args.fullscreen, tz=tz)
-    finally:
-        rt.stop()
-    return 0
+    kiosk = KioskRuntime(device, printer, state_dir=state_dir, tz=tz,
+                         camera=not args.no_camera)
+    size = args.size or (PORTRAIT if device.type == "kiosk" else LANDSCAPE)
+    return _windowed(kiosk, lambda: run_app(kiosk.controller, size=size,
+                                            fullscreen=args.fullscreen, tz=tz))
 
 
 if __name__ == "__main__":
