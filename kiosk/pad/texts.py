@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from devices.protocol import messages as m
-from kiosk import words
 from kiosk.model import Level, Notice
 
 W = Notice
-
-# The words every screen shares (kiosk.words).
-BACK, HELPER, LANGUAGE = words.BACK, words.HELPER, words.LANGUAGE
-ELDERLY_ON, ELDERLY_OFF = words.ELDERLY_ON, words.ELDERLY_OFF
-language_switch = words.language_switch
 
 PLEASE_RATE = W("请您对本次服务进行评价", "Please rate this service")
 TICKET = W("号码", "Ticket")

@@ -7,6 +7,7 @@ from typing import Any
 
 from kivy.uix.widget import Widget
 
+from kiosk import words
 from kiosk.model import Notice, Page
 from kiosk.ui import texts
 from kiosk.ui.kit import Ctx
@@ -53,12 +54,12 @@ def _buttons(ctx: Ctx, unit: float, gap: float) -> list[Any]:
     t, v, a = ctx.theme, ctx.view, ctx.actions
     height = t.px(96)
     language = ctx.label_button("language", a.toggle_language,
-                                texts.language_switch(v.language, v.languages),
+                                words.language_switch(v.language, v.languages),
                                 width=unit, min_height=height)
     elderly = ctx.label_button("elderly", a.toggle_elderly,
-                               texts.ELDERLY_OFF if v.elderly else texts.ELDERLY_ON,
+                               words.ELDERLY_OFF if v.elderly else words.ELDERLY_ON,
                                width=unit, min_height=height)
-    helper = ctx.label_button("helper", lambda: a.call_helper("general"), texts.HELPER,
+    helper = ctx.label_button("helper", lambda: a.call_helper("general"), words.HELPER,
                               style="helper", width=unit * _HELPER_WEIGHT + gap / 2,
                               min_height=height, size_hint_x=None)
     if len(v.languages) < 2:
@@ -94,7 +95,7 @@ def footer(ctx: Ctx, width: float, pinned: Any | None = None) -> Any | None:
     if leave:
         share = (inner - 3 * t.pad) / 4 if t.landscape and pinned is not None \
             else (inner - t.pad) / 2
-        row.add_widget(ctx.label_button("back", a.back, texts.BACK, style="plain", width=share))
+        row.add_widget(ctx.label_button("back", a.back, words.BACK, style="plain", width=share))
         row.add_widget(ctx.label_button("home", a.home, texts.HOME, style="plain", width=share))
         if pinned is not None and t.landscape:
             pinned.size_hint_x = 1

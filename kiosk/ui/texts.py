@@ -10,16 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from devices.protocol import messages as m
-from kiosk import words
 from kiosk.controller import CODE_MAX
 from kiosk.model import Level, Notice
 
 W = Notice  # a fixed pair of words
-
-# The words every screen shares (kiosk.words).
-BACK, HELPER, LANGUAGE = words.BACK, words.HELPER, words.LANGUAGE
-ELDERLY_ON, ELDERLY_OFF = words.ELDERLY_ON, words.ELDERLY_OFF
-language_switch = words.language_switch
 
 HOME = W("首页", "Home")
 HELPER_TAG = W("帮办", "Help")

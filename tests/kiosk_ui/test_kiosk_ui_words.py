@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from devices.protocol import messages as m
+from kiosk import words
 from kiosk.controller import CODE_KEYS, CODE_MAX
 from kiosk.ui import texts
 from kiosk.ui.qr import qr_modules, qr_rgba
@@ -108,8 +109,8 @@ def test_phrases_in_both_languages() -> None:
     assert texts.days_left(1).en == "1 working day left"
     assert texts.ticket_state("no_show").zh == "已过号"
     assert texts.ticket_state("odd-state").en == "odd-state"
-    assert texts.language_switch("zh", ("zh", "en")).zh == "English"
-    assert texts.language_switch("en", ("zh", "en")).en == "中文"
+    assert words.language_switch("zh", ("zh", "en")).zh == "English"
+    assert words.language_switch("en", ("zh", "en")).en == "中文"
 
 
 def test_times_are_shown_in_the_halls_zone() -> None:

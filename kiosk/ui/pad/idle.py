@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk import words
 from kiosk.model import Level, Notice
 from kiosk.pad import texts
 from kiosk.ui.pad.kit import MIN_TOUCH, PadCtx, badge, staff_card
@@ -64,12 +65,12 @@ def header(ctx: PadCtx, width: float) -> Any:
 def _buttons(ctx: PadCtx, units: tuple[float, float, float], height: float) -> list[Any]:
     v, a = ctx.view, ctx.actions
     language = ctx.label_button("language", a.toggle_language,
-                                texts.language_switch(v.language, v.languages),
+                                words.language_switch(v.language, v.languages),
                                 width=units[0], min_height=height)
     elderly = ctx.label_button("elderly", a.toggle_elderly,
-                               texts.ELDERLY_OFF if v.elderly else texts.ELDERLY_ON,
+                               words.ELDERLY_OFF if v.elderly else words.ELDERLY_ON,
                                width=units[1], min_height=height)
-    helper = ctx.label_button("helper", lambda: a.call_helper("general"), texts.HELPER,
+    helper = ctx.label_button("helper", lambda: a.call_helper("general"), words.HELPER,
                               style="helper", width=units[2], min_height=height)
     language.disabled = len(v.languages) < 2
     return [language, elderly, helper]

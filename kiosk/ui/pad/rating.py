@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from devices.protocol.ratings import LEVELS, REASONS
+from kiosk import words
 from kiosk.model import Notice
 from kiosk.pad import texts
 from kiosk.pad.model import PadPage
@@ -168,7 +169,7 @@ def reasons(ctx: PadCtx) -> Built:
     col.add_widget(grid)
     share = (ctx.width - t.pad) / 3
     pinned = Row(spacing=t.pad, equal=True)
-    pinned.add_widget(ctx.label_button("back", a.back, texts.BACK, style="plain", width=share,
+    pinned.add_widget(ctx.label_button("back", a.back, words.BACK, style="plain", width=share,
                                        min_height=max(MIN_TOUCH, t.px(96))))
     pinned.add_widget(ctx.label_button("submit", a.submit_reasons, texts.SUBMIT,
                                        style="primary", enabled=bool(v.reasons),
