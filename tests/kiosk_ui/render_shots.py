@@ -8,15 +8,12 @@ cannot grow past the size it was created with).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
 import time
-import traceback
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 os.environ.setdefault("KIVY_NO_ARGS", "1")
@@ -29,111 +26,21 @@ configure_window((1920, 1920))
 
 from kiosk_ui_support import TICKET_URL, TZ, issued, reply  # noqa: E402
 from kivy.animation import Animation  # noqa: E402
-from kivy.clock import Clock  # noqa: E402
-from kivy.core.text import Label as CoreLabel  # noqa: E402
-from kivy.core.text import LabelBase  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
-from kivy.uix.label import Label  # noqa: E402
-from kivy.uix.scrollview import ScrollView  # noqa: E402
 from scenarios import SHOTS, Rig, Shot, prepare, rig  # noqa: E402
+from shot_runner import ShotRunner, Step, run_and_report  # noqa: E402
 
 from devices.protocol import messages as m  # noqa: E402
 from kiosk.model import Page  # noqa: E402
 from kiosk.ui.pages.common import Spinner  # noqa: E402
-from kiosk.ui.widgets import TapButton  # noqa: E402
-
-Step = Generator[float, None, None]  # yields seconds to wait (0: the next frame)
-FIRST_FRAME_S = 1.0  # an offscreen window's first frames are black
 
 
-class Runner:
-    """Drives the app through the shots and the tap checks, one frame step at a time."""
-
-    def __init__(self, app: Any, out: Path, shots: list[Shot]) -> None:
-        self.app = app
-        self.out = out
-        self.shots = shots
-        self.report: dict[str, Any] = {"shots": {}, "checks": [], "errors": []}
-        self._steps = self.run()
-
-    def start(self) -> None:
-        Clock.schedule_once(self._next, FIRST_FRAME_S)
-
-    def _next(self, _dt: float = 0) -> None:
-        try:
-            wait = next(self._steps)
-        except StopIteration:
-            self.app.stop()
-            return
-        except Exception:  # report it, never hang the test
-            self.report["errors"].append(traceback.format_exc())
-            self.app.stop()
-            return
-        Clock.schedule_once(self._next, wait)
-
-    # ---- helpers ----------------------------------------------------------------------------
-
-    @property
-    def screen(self) -> Any:
-        return self.app.screen
-
-    def show(self, r: Rig, size: tuple[int, int]) -> Step:
-        """Put a controller on screen at a size and wait until it is drawn."""
-        if tuple(Window.size) != size:
-            Window.size = size
-        self.app.attach(r.ctl)
-        yield from self.settle(r)
-
-    def settle(self, r: Rig) -> Step:
-        """Wait until the controller's newest view is drawn at the window's size and laid
-        out: two frames in a row without a redraw (the app's tick may change the view)."""
-        deadline = time.monotonic() + 5
-        while True:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"view not drawn: {r.ctl.view.page}")
-            if (self.screen.drawn is not r.ctl.view
-                    or tuple(self.screen.size) != tuple(Window.size)):
-                yield 0
-                continue
-            draws, frames = self.screen.draws, Clock.frames_displayed
-            while Clock.frames_displayed < frames + 2:
-                yield 0
-            if self.screen.draws == draws and self.screen.drawn is r.ctl.view:
-                return
-
-    def check(self, name: str, ok: bool, detail: object = "") -> None:
-        self.report["checks"].append({"name": name, "ok": bool(ok), "detail": str(detail)})
-
-    def layout_faults(self) -> list[str]:
-        """Text outside its button or the window, and buttons on top of each other."""
-        faults = []
-        win = (0.0, 0.0, float(Window.width), float(Window.height))
-        buttons = []
-        for w in self.screen.walk(restrict=True):
-            if isinstance(w, TapButton):
-                seen = visible(w)
-                if seen is not None:
-                    buttons.append((w, seen))
-            if not isinstance(w, Label) or not w.text:
-                continue
-            box = rect(w)
-            if w.texture_size[0] > w.width + 1 or w.texture_size[1] > w.height + 1:
-                faults.append(f"text larger than its label {w.text[:20]!r}")
-            if not inside(box, win, axis=0):
-                faults.append(f"text outside the window {w.text[:20]!r}: {box}")
-            holder = next((p for p in parents(w) if isinstance(p, TapButton)), None)
-            if holder is not None and not inside(box, rect(holder)):
-                faults.append(f"text outside its button {w.text[:20]!r} in {holder.tap}")
-        for i, (a, ra) in enumerate(buttons):
-            for b, rb in buttons[i + 1:]:
-                if overlap(ra, rb):
-                    faults.append(f"buttons overlap: {a.tap} and {b.tap}")
-        return faults
+class Runner(ShotRunner):
+    """Drives the kiosk app through the shots and the tap checks."""
 
     def shoot(self, shot: Shot, r: Rig) -> None:
-        tmp = Window.screenshot(name=str(self.out / "_shot.png"))
-        os.replace(tmp, self.out / shot.file)
-        faults = self.layout_faults()
+        self.screenshot(shot.file)
+        faults, _ = self.layout()
         v = self.screen.drawn
         self.report["shots"][shot.name] = {
             "file": shot.file, "size": list(Window.size), "page": v.page.value,
@@ -143,21 +50,8 @@ class Runner:
 
     # ---- the run ----------------------------------------------------------------------------
 
-    def glyphs(self) -> None:
-        """The default font is the CJK one and draws Chinese (Roboto draws identical boxes)."""
-        regular = LabelBase._fonts.get("Roboto", ("",))[0]
-        self.check("the default font is the CJK font", regular.endswith("wqy-zenhei.ttc"),
-                   regular)
-        pixels = []
-        for ch in "政务":
-            label = CoreLabel(text=ch, font_size=48)
-            label.refresh()
-            pixels.append(bytes(label.texture.pixels))
-        self.check("two Chinese characters draw differently (no boxes)",
-                   pixels[0] != pixels[1], "")
-
     def run(self) -> Step:
-        self.glyphs()
+        self.glyphs("政务")
         for shot in self.shots:
             began = time.monotonic()
             r = prepare(shot)
@@ -167,12 +61,6 @@ class Runner:
             self.report["shots"][shot.name]["seconds"] = [round(drawn - began, 3),
                                                           round(time.monotonic() - drawn, 3)]
         yield from self.taps()
-
-    def tap(self, r: Rig, name: str) -> Step:
-        """Tap a named button and wait for the redraw."""
-        ok = self.screen.tap(name)
-        self.check(f"tap {name} found and enabled", ok, sorted(self.screen.buttons()))
-        yield from self.settle(r)
 
     def taps(self) -> Step:
         """Taps reach the controller; its answers come back to the screen."""
@@ -274,42 +162,6 @@ class Runner:
                    and sent.purpose == "reprint" and sent.kind == "case", sent)
 
 
-Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in window pixels
-
-
-def rect(w: Any) -> Rect:
-    x0, y0 = w.to_window(w.x, w.y)
-    x1, y1 = w.to_window(w.right, w.top)
-    return (x0, y0, x1, y1)
-
-
-def parents(w: Any) -> Generator[Any, None, None]:
-    p = w.parent
-    while p is not None and p is not p.parent:
-        yield p
-        p = p.parent
-
-
-def inside(a: Rect, b: Rect, axis: int | None = None, slack: float = 1.5) -> bool:
-    axes = (0, 1) if axis is None else (axis,)
-    return all(a[i] >= b[i] - slack and a[i + 2] <= b[i + 2] + slack for i in axes)
-
-
-def overlap(a: Rect, b: Rect, slack: float = 1.0) -> bool:
-    return (min(a[2], b[2]) - max(a[0], b[0]) > slack
-            and min(a[3], b[3]) - max(a[1], b[1]) > slack)
-
-
-def visible(w: Any) -> Rect | None:
-    """The part of a widget a scroll view lets through (None: scrolled out of sight)."""
-    x0, y0, x1, y1 = rect(w)
-    for p in parents(w):
-        if isinstance(p, ScrollView):
-            px0, py0, px1, py1 = rect(p)
-            x0, y0, x1, y1 = max(x0, px0), max(y0, py0), min(x1, px1), min(y1, py1)
-    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
-
-
 def prepare_ready(r: Rig, *, accepting: bool = True) -> None:
     from kiosk_ui_support import ready  # noqa: PLC0415
 
@@ -324,13 +176,8 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     first = rig("kiosk")
     app = KioskApp(first.ctl, size=(1920, 1920), tz=TZ)
-    runner = Runner(app, out, [s for s in SHOTS if wanted(s)])
-    app.bind(on_start=lambda *_: runner.start())
-    app.run()
-    runner.report["elapsed_s"] = round(time.monotonic() - started, 2)
-    report_path.write_text(json.dumps(runner.report, ensure_ascii=False, indent=1),
-                           encoding="utf-8")
-    return 1 if runner.report["errors"] else 0
+    return run_and_report(app, Runner(app, out, [s for s in SHOTS if wanted(s)]), report_path,
+                          started)
 
 
 if __name__ == "__main__":

@@ -19,32 +19,17 @@ import pytest
 from kiosk_ui_support import TICKET_URL
 from PIL import Image
 from scenarios import SHOTS
+from shot_runner import REPO, TIME_LIMIT_S, render_report
 
-REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "artifacts" / "kiosk"
 SCRIPT = Path(__file__).with_name("render_shots.py")
-TIME_LIMIT_S = 120  # the run takes about 30 s here; this only stops a hung window
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    tmp = tmp_path_factory.mktemp("kiosk_ui")
-    for old in OUT.glob("*.png"):
-        old.unlink()
-    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1",
-           "KIVY_LOG_MODE": "PYTHON", "KIVY_HOME": str(tmp / "kivy"), "KIVY_NO_FILELOG": "1"}
-    env.pop("DISPLAY", None)
-    path = tmp / "report.json"
-    done = subprocess.run([sys.executable, str(SCRIPT), str(OUT), str(path)], env=env,
-                          cwd=REPO, capture_output=True, text=True, timeout=TIME_LIMIT_S,
-                          check=False)
-    assert path.exists(), f"no report (exit {done.returncode}):\n{done.stderr[-4000:]}"
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    assert not data["errors"], "\n".join(data["errors"])
-    assert done.returncode == 0, done.stderr[-4000:]
-    return data
+    return render_report(SCRIPT, OUT, tmp_path_factory.mktemp("kiosk_ui"))
 
 
 def pixels(name: str) -> np.ndarray:
