@@ -227,9 +227,13 @@ class Link:
                 raise LinkDown("port not open")
             try:
                 port.write(raw)
+                return
             except (OSError, serial.SerialException) as exc:
-                self._drop_port(f"write failed: {type(exc).__name__}")
-                raise LinkDown("write failed") from exc
+                error = exc
+        # Dropped outside the lock: _drop_port takes it too (a Lock is not re-entrant, and
+        # holding it here deadlocked the writer, the reader and close()).
+        self._drop_port(f"write failed: {type(error).__name__}")
+        raise LinkDown("write failed") from error
 
     def _reply_unreliable(self, cmd: Cmd, seq: int, payload: bytes = b"") -> None:
         with contextlib.suppress(LinkDown):

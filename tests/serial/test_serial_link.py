@@ -175,3 +175,44 @@ def test_socket_url_reconnects_after_a_hang_up(rec: Recorder) -> None:
         assert fake.key(CallerKeyCode.CALL)
         rec.wait(lambda: rec.keys == [CallerKeyCode.CALL])
         assert lk.stats.opens == 2
+
+
+class _BrokenPort:
+    """A port whose writes fail, as when the cable is pulled mid-write."""
+
+    in_waiting = 0
+
+    def read(self, _n: int) -> bytes:
+        time.sleep(0.01)
+        return b""
+
+    def write(self, _raw: bytes) -> int:
+        raise OSError("device vanished")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failed_write_drops_the_port_without_deadlock() -> None:
+    """Regression: the writer held its lock while dropping the port, which takes the same
+    lock: the writer, the reader and close() all hung (seen in CI under load)."""
+    opened = threading.Event()
+
+    def opener(*_a: object, **_kw: object) -> _BrokenPort:
+        opened.set()
+        return _BrokenPort()
+
+    link = Link(LinkConfig(url="broken://", kind=DeviceKind.CALLER, address=0x01,
+                           ack_timeout_s=0.05, retries=1, heartbeat_s=10.0, reopen_s=0.05),
+                on_frame=lambda _f: None, opener=opener)
+    link.open()
+    try:
+        assert opened.wait(2)
+        with pytest.raises(LinkDown):
+            link.send(Cmd.PING, timeout=1.0)
+    finally:
+        closer = threading.Thread(target=link.close, daemon=True)
+        closer.start()
+        closer.join(5)
+    assert not closer.is_alive(), "close() hung"
+    assert link.stats.last_error is not None
