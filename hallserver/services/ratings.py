@@ -11,7 +11,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -338,6 +338,9 @@ class RatingService:
     def summary(self, day_from: date, day_to: date) -> RatingSummary:
         """Satisfaction (levels 3-5 among counted ratings) and refusals in a period."""
         with self.ctx.db.read() as session:
+            calendar = self.ctx.calendar(self.ctx.layout.current(session))
+            start = datetime.combine(day_from, time.min, calendar.tz)
+            end = datetime.combine(day_to + timedelta(days=1), time.min, calendar.tz)
             rows = session.execute(select(RatingRow.level, RatingRow.source, RatingRow.excluded)
                                    .where(RatingRow.hall_id == self.ctx.hall_id,
                                           RatingRow.service_day >= day_from,
@@ -346,7 +349,8 @@ class RatingService:
             by_level = {lv: counted.count(lv) for lv in range(5, 0, -1)}
             refusals = dict(session.execute(
                 select(RatingRefusalRow.code, func.count()).where(
-                    RatingRefusalRow.hall_id == self.ctx.hall_id)
+                    RatingRefusalRow.hall_id == self.ctx.hall_id, RatingRefusalRow.at >= start,
+                    RatingRefusalRow.at < end)
                 .group_by(RatingRefusalRow.code)).all())
             open_reviews = session.scalar(select(func.count()).select_from(RatingReviewRow)
                                           .where(RatingReviewRow.hall_id == self.ctx.hall_id,

@@ -162,6 +162,8 @@ def test_completion_arms_the_pad_and_the_fraud_matrix_is_refused(hall: Hall) -> 
         # no token, a window claim, two levels out of range
         assert codes["invalid:invalid"] == 4, codes
         assert count(hall, RatingRefusalRow, RatingRefusalRow.pad_id == "pad-2") == 1
+        yesterday = stored[0].service_day - timedelta(days=1)
+        assert hall.services.ratings.summary(yesterday, yesterday).refusals == {}
         # The flagged rating, and the burst of refused messages (one review per minute).
         assert 2 <= count(hall, RatingReviewRow, RatingReviewRow.kind == "burst") <= 3
         assert hall.rejected("rating-unknown-token") >= 10
