@@ -52,7 +52,8 @@ serial: {{url: "{url}"}}
 def start_agent(path: Path, secrets: Path) -> Agent:
     agent = Agent(load_device(path, SecretSource(secrets, env={})), timing=FAST)
     agent.start()
-    assert agent.client is not None and agent.client.connected.wait(10), "agent not connected"
+    # 30 s: under CI load amqtt once stalled reading a CONNECT until the client retried.
+    assert agent.client is not None and agent.client.connected.wait(30), "agent not connected"
     return agent
 
 

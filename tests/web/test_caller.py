@@ -280,6 +280,21 @@ def test_signed_in_elsewhere_is_refused(page: Page, hall: Hall) -> None:
 def test_staff_without_roster_rights_get_a_clear_refusal(page: Page, hall: Hall,
                                                          shots: Path) -> None:
     open_caller(page, hall, "10005", 1)  # 陈静: A at window 5, B at 6 and 10
+    # The roster (from /api/auth/me) offers no role here: no sign-in buttons, a clear hint.
+    expect(page.locator("#signin-hint")).to_have_text(
+        "排班表中您不是本窗口的A角或B角，不能在此签到。")
+    expect(page.get_by_role("button", name=re.compile("角签到"))).to_have_count(0)
+
+    # A page that does not know the roster (an older server) offers both buttons: the
+    # server itself refuses, and the page shows its words.
+    def without_roster(route: Route) -> None:
+        body = route.fetch().json()
+        body.pop("role_a", None)
+        body.pop("role_b", None)
+        route.fulfill(json=body)
+
+    page.route(re.compile(r".*/api/auth/me$"), without_roster)
+    page.reload()
     page.get_by_role("button", name="以A角签到").click()
     expect(page.get_by_test_id("error")).to_contain_text("工号 10005 不是 1 号窗口的A角")
     shot(page, shots, "roster-refused")
@@ -295,8 +310,9 @@ def test_someone_elses_window_is_view_only(page: Page, hall: Hall) -> None:
     open_caller(page, hall, "10001", 1)
     expect(page.get_by_test_id("duty")).to_have_text("在岗：刘洋（工号 10004，B角）")
     expect(page.locator("#signin-hint")).to_contain_text("本窗口已由 刘洋（工号 10004）签到")
-    for label in ("以A角签到", "以B角签到"):
-        expect(page.get_by_role("button", name=label)).to_be_disabled()
+    # 10001 is A here by the roster: only that button, and disabled while 刘洋 holds it.
+    expect(page.get_by_role("button", name="以A角签到")).to_be_disabled()
+    expect(page.get_by_role("button", name="以B角签到")).to_be_hidden()
     for label in ("叫号", "暂停", "签退"):
         expect(button(page, label)).to_be_disabled()
 
@@ -428,13 +444,8 @@ def test_unknown_window_is_404(page: Page, hall: Hall) -> None:
     expect(page.get_by_role("heading")).to_have_text("没有99号窗口")
 
 
-def test_sign_in_offers_only_the_roster_roles_when_the_server_tells_them(
-        page: Page, hall: Hall) -> None:
-    # /api/auth/me does not list roster windows yet: add them to the real answer.
-    def with_roster(route: Route) -> None:
-        route.fulfill(json={**route.fetch().json(), "role_a": [5], "role_b": [6, 10]})
-
-    page.route(re.compile(r".*/api/auth/me$"), with_roster)
+def test_sign_in_offers_only_the_roster_roles(page: Page, hall: Hall) -> None:
+    # /api/auth/me lists the roster windows: 10005 is A at 5, B at 6 and 10.
     open_caller(page, hall, "10005", 6)
     expect(page.get_by_role("button", name="以B角签到")).to_be_visible()
     expect(page.get_by_role("button", name="以A角签到")).to_be_hidden()

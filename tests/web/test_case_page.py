@@ -28,7 +28,7 @@ def test_the_receipt_qr_opens_the_case_status(page: Any, hall: Hall, shots: Path
     assert page.get_by_test_id("case-no").inner_text() == case["case_no"]
     assert "已受理" in page.get_by_test_id("status").inner_text()
     due = page.get_by_test_id("due").inner_text()
-    assert "剩余" in due and "working days left" in due
+    assert "剩余 1 个工作日" in due and "1 working day left" in due
     assert "张晓燕 (10001)" in page.content()  # 首问负责人: name and 工号
     # Nothing wider than the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
