@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import secrets
 import threading
@@ -85,6 +86,7 @@ HASH_ITERATIONS = 20_000
 hash records its own, so Mosquitto's files and these share one verifier."""
 DEFAULT_STARTUP_TIMEOUT_S = 10.0
 DEFAULT_STOP_TIMEOUT_S = 10.0
+BIND_RETRY_S = 10.0  # how long a fixed port that is still in use is retried
 _TAKEOVER_WAIT_S = 2.0
 _AUTHENTICATED = "onewindow.authenticated"
 """Session attribute: the login (and will topic) passed in `_initialize_client_session`."""
@@ -538,7 +540,23 @@ class EmbeddedBroker:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Self:
-        """Start the broker thread; return once it listens. Raises EmbeddedBrokerError."""
+        """Start the broker thread; return once it listens. Raises EmbeddedBrokerError.
+
+        A fixed port still held for a moment (our previous run's port taken as the local
+        port of a client socket reconnecting to it, or a restart racing the old listener)
+        is retried for up to BIND_RETRY_S before giving up."""
+        deadline = time.monotonic() + BIND_RETRY_S
+        while True:
+            try:
+                return self._start_once()
+            except EmbeddedBrokerError as exc:
+                busy = _address_in_use(exc)
+                if not busy or self._requested_port == 0 or time.monotonic() >= deadline:
+                    raise
+                logger.info("port %d still in use; retrying", self._requested_port)
+                time.sleep(0.2)
+
+    def _start_once(self) -> Self:
         if self._thread is not None:
             raise EmbeddedBrokerError(f"{self!r} is already started")
         quiet_amqtt_logging()
@@ -657,3 +675,17 @@ def _cancel_remaining(loop: asyncio.AbstractEventLoop) -> None:
         task.cancel()
     if tasks:
         loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+
+def _address_in_use(exc: BaseException) -> bool:
+    """Whether a start failure comes from the port being taken (EADDRINUSE)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno == errno.EADDRINUSE:
+            return True
+        if "address already in use" in str(current).lower():
+            return True
+        current = current.__cause__ or current.__context__
+    return False

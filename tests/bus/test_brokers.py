@@ -16,6 +16,7 @@ import re
 import socket
 import stat
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -448,7 +449,9 @@ def test_embedded_broker_listens_on_loopback_only(amqtt_broker: EmbeddedBroker) 
         socket.create_connection(("127.0.0.2", amqtt_broker.port), timeout=1).close()
 
 
-def test_embedded_broker_port_in_use_is_a_clear_error() -> None:
+def test_embedded_broker_port_in_use_is_a_clear_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "BIND_RETRY_S", 0.5)  # retried briefly, then refused
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -458,6 +461,24 @@ def test_embedded_broker_port_in_use_is_a_clear_error() -> None:
             broker.start()
         assert not broker.running
         broker.stop()  # nothing to stop, no error
+
+
+def test_embedded_broker_waits_for_its_port_to_come_free() -> None:
+    """Restarting on a fixed port that is still held for a moment (in CI: the old port
+    taken as the local port of a client reconnecting to it) waits instead of failing."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    timer = threading.Timer(1.0, taken.close)
+    timer.start()
+    broker = EmbeddedBroker(HALL, ACCOUNTS, port=port)
+    try:
+        broker.start()
+        assert broker.running and broker.port == port
+    finally:
+        timer.join()
+        broker.stop()
 
 
 def test_embedded_broker_stop_disconnects_and_can_be_repeated() -> None:
