@@ -86,7 +86,10 @@ HASH_ITERATIONS = 20_000
 hash records its own, so Mosquitto's files and these share one verifier."""
 DEFAULT_STARTUP_TIMEOUT_S = 10.0
 DEFAULT_STOP_TIMEOUT_S = 10.0
-BIND_RETRY_S = 10.0  # how long a fixed port that is still in use is retried
+# How long a fixed port still in use is retried. A client reconnecting to a just-closed
+# loopback port in the ephemeral range can even connect to itself and hold the port until
+# its keepalive gives up (tests pick ephemeral ports; production uses 1883).
+BIND_RETRY_S = 30.0
 _TAKEOVER_WAIT_S = 2.0
 _AUTHENTICATED = "onewindow.authenticated"
 """Session attribute: the login (and will topic) passed in `_initialize_client_session`."""
