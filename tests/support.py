@@ -51,3 +51,21 @@ def login(client: TestClient, username: str) -> dict[str, str]:
     assert r.status_code == 200, r.text
     client.cookies.clear()
     return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def share_hallbus_fixtures(namespace: dict[str, object]) -> None:
+    """Expose tests/hallbus's fixtures (`hall` on amqtt and Mosquitto, `secrets_file`,
+    `hall_accounts`) in another folder's conftest: loaded from there, never copied."""
+    import importlib.util  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    folder = ROOT / "tests" / "hallbus"
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))  # hallbus_support, as the hallbus tests import it
+    name = f"hallbus_fixtures_for_{namespace['__name__']}".replace(".", "_")
+    spec = importlib.util.spec_from_file_location(name, folder / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for fixture in ("hall", "secrets_file", "hall_accounts"):
+        namespace[fixture] = getattr(module, fixture)
