@@ -14,13 +14,18 @@ from fastapi.responses import JSONResponse
 
 from hallserver import web
 from hallserver.api.routers import (
+    admin,
+    advisor,
     appointments,
     auth,
     devices,
     health,
     layout,
+    live,
+    monitor,
     queues,
     ratings,
+    reports,
     tickets,
     windows,
 )
@@ -125,7 +130,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.bus = runtime
     for router in (health.router, auth.router, tickets.router, queues.router,
                    windows.router, layout.router, devices.router, appointments.router,
-                   ratings.router, web.router):
+                   ratings.router, live.router, monitor.router, reports.router,
+                   admin.router, advisor.router, *web.routers):
         app.include_router(router)
     web.mount_static(app)
     _install_error_handlers(app)

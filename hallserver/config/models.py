@@ -246,6 +246,45 @@ class RoutingConfig(ConfigModel):
     )
 
 
+class ScreenConfig(ConfigModel):
+    """The hall call screen (综合屏): how calls are announced."""
+
+    speech: Literal["auto", "browser", "server", "off"] = Field(
+        default="auto",
+        description="who reads calls aloud: auto = the browser when it has a Chinese voice, "
+        "else the server's audio; browser; server (espeak-ng audio); off",
+    )
+    repeat: int = Field(default=2, ge=1, le=5, description="times each call is read aloud")
+    voice: str = Field(
+        default="cmn-latn-pinyin", min_length=1, max_length=40,
+        description="espeak-ng voice of the server's audio (Mandarin)",
+    )
+    recent_calls: int = Field(default=8, ge=1, le=30, description="calls listed on the screen")
+    notice: I18nText | None = Field(
+        default=None, description="notice line at the foot of the screen")
+
+
+class MonitorConfig(ConfigModel):
+    """When the manager dashboard raises alerts (queue thresholds are per category)."""
+
+    check_interval_s: int = Field(
+        default=15, ge=1, le=600, description="how often the hall is checked for alerts")
+    unstaffed_after_min: int = Field(
+        default=10, ge=1, le=240,
+        description="alert when a window has had nobody signed in for this long during "
+        "opening hours",
+    )
+    device_offline_after_s: int = Field(
+        default=120, ge=10, le=3600,
+        description="alert when a configured device has been offline this long",
+    )
+    idle_while_waiting_min: int = Field(
+        default=5, ge=1, le=120,
+        description="alert when an open window stays idle this long while tickets it could "
+        "serve wait",
+    )
+
+
 class HallInfo(ConfigModel):
     """Identity of the hall."""
 
@@ -384,6 +423,8 @@ class HallConfig(ConfigModel):
     opening_hours: OpeningHours
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     ratings: RatingsConfig = Field(default_factory=RatingsConfig)
+    screen: ScreenConfig = Field(default_factory=ScreenConfig)
+    monitor: MonitorConfig = Field(default_factory=MonitorConfig)
     zones: list[Zone] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
     items: list[Item] = Field(default=[])

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
+from authz import (
+    LOGGED_IN,
+    MANAGERS,
+    OPERATOR,
+    OPERATOR_OR_MANAGER,
+    PUBLIC,
+    ROLES,
+    SIGN_IN,
+    Row,
+)
 from fastapi.testclient import TestClient
 from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, login, seed_users
 
 from hallserver.app import create_app
 from hallserver.settings import Settings
 
-ROLES = ("anonymous", "staff_here", "staff_other", "manager", "admin")
-PUBLIC = dict.fromkeys(ROLES, "allow")
-LOGGED_IN = {**PUBLIC, "anonymous": 401}
-MANAGERS = {"anonymous": 401, "staff_here": 403, "staff_other": 403,
-            "manager": "allow", "admin": "allow"}
-OPERATOR = {"anonymous": 401, "staff_here": "allow", "staff_other": 403,
-            "manager": 403, "admin": 403}
-OPERATOR_OR_MANAGER = {**OPERATOR, "manager": "allow", "admin": "allow"}
-SIGN_IN = {**OPERATOR, "staff_here": "allow"}
-
 # (method, path template, body, expectation per role). Every route of the app has a row.
-MATRIX: list[tuple[str, str, dict[str, object] | None, dict[str, object]]] = [
+MATRIX: list[Row] = [
     ("GET", "/healthz", None, PUBLIC),
     ("POST", "/api/auth/login", {"username": "nobody", "password": "x"},
      dict.fromkeys(ROLES, 401)),
@@ -75,6 +78,17 @@ MATRIX: list[tuple[str, str, dict[str, object] | None, dict[str, object]]] = [
     ("POST", "/api/alerts/{alert_id}/ack", None, MANAGERS),
     ("GET", "/api/staff/{staff_id}/photo", None, PUBLIC),
 ]
+
+
+def _feature_rows() -> list[Row]:
+    """Rows from every `authz_rows_*.py` beside this file (one per feature)."""
+    rows: list[Row] = []
+    for path in sorted(Path(__file__).parent.glob("authz_rows_*.py")):
+        rows.extend(importlib.import_module(path.stem).ROWS)
+    return rows
+
+
+MATRIX += _feature_rows()
 USERNAMES = {"staff_here": "10001", "staff_other": "10002", "manager": "manager",
              "admin": "admin"}
 DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

@@ -1,0 +1,7 @@
+"""API routes: advisor (filled in by issue #6/#7 work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
