@@ -26,6 +26,7 @@ from hallserver.api.routers import (
     queues,
     ratings,
     reports,
+    screen,
     tickets,
     windows,
 )
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     for router in (health.router, auth.router, tickets.router, queues.router,
                    windows.router, layout.router, devices.router, appointments.router,
                    ratings.router, live.router, monitor.router, reports.router,
-                   admin.router, advisor.router, *web.routers):
+                   admin.router, advisor.router, screen.router, *web.routers):
         app.include_router(router)
     web.mount_static(app)
     _install_error_handlers(app)
