@@ -220,8 +220,10 @@ def _serve(settings: Settings) -> None:
     from hallserver.app import create_app  # noqa: PLC0415
 
     app = create_app(settings)
+    # Live pages hold event streams open: on Ctrl-C, give them 3 s and then end them (without
+    # it uvicorn waits for every browser to leave).
     uvicorn.run(app, host=settings.host, port=settings.port, workers=1, log_level="info",
-                access_log=False)
+                access_log=False, timeout_graceful_shutdown=3)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -121,6 +121,9 @@ class DeviceRegistry:
         self._last_seen: dict[str, datetime] = {}
         self._seen_lock = threading.Lock()
         self.link: Callable[[], bool] = lambda: False  # the bus sets this: is it connected?
+        # Called inside the write transaction when what a manager sees changed (online,
+        # paper, serial device); Services.build points it at the live pages.
+        self.on_change: Callable[[], None] = lambda: None
 
     def sync_known(self) -> None:
         """Create registry rows for configured devices that have none."""
@@ -155,6 +158,8 @@ class DeviceRegistry:
                 return False
             changed = row.online != online
             row.online, row.epoch, row.status_at = online, status.epoch, now
+            if changed:
+                self.on_change()
             if online:
                 row.config_version = status.config_version
                 row.software = status.software
@@ -168,6 +173,9 @@ class DeviceRegistry:
             row = self._row(session, device_id)
             if row.printer_at is not None and status.sent_at < row.printer_at:
                 return
+            if (row.paper, row.cover_open, row.printer_online) != (
+                    status.paper.value, status.cover_open, status.online):
+                self.on_change()
             if row.paper != status.paper.value:
                 logger.info("printer %s paper %s", device_id, status.paper.value)
             row.paper, row.cover_open = status.paper.value, status.cover_open
@@ -180,6 +188,7 @@ class DeviceRegistry:
             if row.hardware_at is not None and status.sent_at < row.hardware_at:
                 return
             if row.hardware_ok is not status.ok:
+                self.on_change()
                 logger.info("%s: serial device %s", device_id,
                             "answers" if status.ok else status.detail or "down")
             row.hardware_ok, row.hardware_detail = status.ok, status.detail

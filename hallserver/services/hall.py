@@ -37,12 +37,13 @@ class HallChange:
     """Something committed that displays may need to show (delivered after the commit)."""
 
     kind: Literal["ticket", "window", "call", "complete", "arm", "receipt", "rating",
-                  "alert"]
+                  "alert", "device", "layout"]
     window: int | None = None
     number: str | None = None
     category: str | None = None
     ticket_id: int | None = None
     recall: bool = False
+    recalls: int = 0  # with "call": how many times this ticket was called again before
     token: str | None = None  # with "arm": the pad's rating token
     case_id: int | None = None  # with "receipt": the case whose receipt to print
     reprint: bool = False  # with "receipt": a copy (补打)

@@ -207,7 +207,8 @@ class WindowService:
             ticket.recall(a.now)
             a.save(row, ticket, "recall", TicketState.CALLED, user.username)
             self.ctx.changed(HallChange("call", window=number, number=row.number,
-                                        category=row.category, ticket_id=row.id, recall=True))
+                                        category=row.category, ticket_id=row.id, recall=True,
+                                        recalls=ticket.recalls))
         return self._run(number, user, act)
 
     def start(self, number: int, user: Principal) -> WindowInfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from authz import Row
+from authz import ROLES, Row
 
-ROWS: list[Row] = []
+# A public stream (no personal data); checked over a real server in tests/web/test_live.py.
+ROWS: list[Row] = [("GET", "/api/events", None, dict.fromkeys(ROLES, "stream"))]

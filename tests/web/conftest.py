@@ -30,7 +30,8 @@ def hall(tmp_path: Path) -> Iterator[Hall]:
     seed_users(app.state.services)
     sock = free_socket()
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
+                                          timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name="uvicorn-web-test", daemon=True)
     thread.start()
