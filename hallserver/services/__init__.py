@@ -17,6 +17,7 @@ from hallserver.services.live import LiveHub
 from hallserver.services.monitor import MonitorService
 from hallserver.services.queues import QueueService
 from hallserver.services.ratings import RatingService
+from hallserver.services.reports import ReportService
 from hallserver.services.tickets import TicketService
 from hallserver.services.windows import WindowService
 
@@ -39,6 +40,7 @@ class Services:
     ratings: RatingService
     live: LiveHub
     monitor: MonitorService
+    reports: ReportService
 
     @classmethod
     def build(cls, ctx: HallContext, devices: list[DeviceInfo] | None = None) -> Services:
@@ -57,4 +59,5 @@ class Services:
             appointments=AppointmentService(ctx, tickets), cases=cases, alerts=alerts,
             followups=followups, ratings=ratings, live=LiveHub(ctx),
             monitor=MonitorService(ctx, queues, alerts, registry),
+            reports=ReportService(ctx),
         )
