@@ -83,6 +83,20 @@ class LayoutService:
             self._cached = (row.version, config)
         return config
 
+    def latest(self, session: Session) -> HallLayoutRow | None:
+        """The newest stored version with who saved it and when (None before the first)."""
+        return self._latest_row(session)
+
+    def history(self, session: Session, limit: int = 50) -> list[HallLayoutRow]:
+        """Stored versions, newest first."""
+        stmt = (
+            select(HallLayoutRow)
+            .where(HallLayoutRow.hall_id == self.hall_id)
+            .order_by(HallLayoutRow.version.desc())
+            .limit(limit)
+        )
+        return list(session.scalars(stmt))
+
     def _latest_row(self, session: Session) -> HallLayoutRow | None:
         stmt = (
             select(HallLayoutRow)

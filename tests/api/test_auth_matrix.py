@@ -136,7 +136,8 @@ def test_auth_matrix(env, method, path, body, role, expected) -> None:
     client.post("/api/windows/1/sign-in", json={"role": "A"}, headers=headers["staff_here"])
     url = path.format(token=token, category="A", code="QY-001", number=1,
                       device_id="kiosk-a1", request_id=1, appointment_id=1, case_no="X-1",
-                      review_id=1, alert_id=1, staff_id="10001")
+                      review_id=1, alert_id=1, staff_id="10001",
+                      username="nobody-here")
     used = headers[role]
     if path == "/api/auth/logout" and role != "anonymous":
         used = login(client, USERNAMES[role])  # a disposable session: logout revokes it
