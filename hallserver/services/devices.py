@@ -122,7 +122,7 @@ class DeviceRegistry:
         self._seen_lock = threading.Lock()
         self.link: Callable[[], bool] = lambda: False  # the bus sets this: is it connected?
         # Called inside the write transaction when what a manager sees changed (online,
-        # paper, serial device); Services.build points it at the live pages.
+        # paper, serial device, 帮办 requests); Services.build points it at the live pages.
         self.on_change: Callable[[], None] = lambda: None
 
     def sync_known(self) -> None:
@@ -272,6 +272,7 @@ class DeviceRegistry:
             note=mask_personal(note)[:200] if note else None, created_at=self.clock())
         session.add(row)
         session.flush()
+        self.on_change()
         logger.info("helper request %d from %s (%s)", row.id, device.id, reason)
         return row.id
 
@@ -301,6 +302,7 @@ class DeviceRegistry:
                 who = row.answered_by
                 raise Conflict(f"已由 {who} 响应", f"already taken by {who}")
             row.answered_at, row.answered_by = self.clock(), username
+            self.on_change()
             return self._helper_view(row)
 
     def _row(self, session: Session, device_id: str) -> DeviceRow:

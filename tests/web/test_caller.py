@@ -464,9 +464,11 @@ def test_ended_session_goes_back_to_login(page: Page, hall: Hall) -> None:
 def test_lost_connection_is_shown_and_recovers(page: Page, hall: Hall) -> None:
     open_caller(page, hall, "10001", 1)
     page.route(re.compile(r".*/api/queues$"), lambda route: route.abort())
+    hall.issue("A")  # the live stream says so; the page's read fails
     conn = page.get_by_test_id("conn")
     expect(conn).to_have_text("● 连接中断，正在重试")
     page.unroute(re.compile(r".*/api/queues$"))
+    hall.issue("A")
     expect(conn).to_have_text("● 已连接")
 
 
@@ -481,7 +483,9 @@ def test_guide_picker_shows_other_items_and_survives_polls(page: Page, hall: Hal
     expect(page.get_by_test_id("guide-promised")).to_have_text("3 个工作日")
     updated = page.locator("#updated")
     before = updated.text_content()
-    expect(updated).not_to_have_text(before or "")  # at least one poll since
+    page.wait_for_timeout(1100)  # the time shown has seconds: the next read shows another
+    hall.issue("A")  # a change pushed by the server: the page reads again
+    expect(updated).not_to_have_text(before or "")  # at least one read since
     expect(picker).to_have_value("QY-008")
     expect(page.get_by_test_id("guide-item")).to_have_text("食品经营许可证核发")
     button(page, "开始办理").click()  # same ticket: the choice stays

@@ -1,12 +1,13 @@
 // The virtual window caller (虚拟呼叫器) at /window/<number>.
 //
 // Everything shown comes from the JSON API; the page keeps no state the server does not
-// have. It polls the window, the queues and the 帮办 requests every POLL_MS (a later issue
-// replaces polling with server push). Buttons are enabled only when the action is legal in
+// have. It reads the window, the queues and the 帮办 requests again whenever the live event
+// stream (/api/events) says something changed, and every SAFETY_MS regardless. Buttons are enabled only when the action is legal in
 // the state last read; the server still decides, and its refusal is shown as it words it.
 import { ApiError, get, goLogin, post } from "/static/lib/api.js";
 import { byId, el, fill, show } from "/static/lib/dom.js";
 import * as i18n from "/static/lib/i18n.js";
+import { subscribe } from "/static/lib/live.js";
 import {
   anyDialogOpen, fillPausePresets, fillTransfer, openDialog, wireDialogs,
 } from "/static/caller_dialogs.js";
@@ -15,7 +16,7 @@ import {
 } from "/static/caller_panels.js";
 
 const { t, pick } = i18n;
-const POLL_MS = 2000;
+const SAFETY_MS = 15_000; // read again this often even when no event arrives
 const LAYOUT_MS = 5 * 60 * 1000;
 const NUMBER = Number(window.location.pathname.split("/").filter(Boolean)[1]);
 const WIN = `/api/windows/${NUMBER}`;
@@ -271,7 +272,7 @@ async function poll() {
     polling = false;
   }
   render();
-  pollTimer = setTimeout(poll, pollAgain ? 0 : POLL_MS);
+  pollTimer = setTimeout(poll, pollAgain ? 0 : SAFETY_MS);
 }
 
 /** Run one action: buttons off meanwhile, the server's refusal shown, then a fresh read. */
@@ -405,6 +406,18 @@ async function start() {
   }
   document.body.dataset.ready = "1";
   poll();
+  subscribe({
+    onChange(changes) {
+      if (changes.some((c) => c.kind === "layout" || c.kind === "reload")) S.layoutAt = 0;
+      poll();
+    },
+    onStatus(state) {
+      if (state === "down") {
+        S.online = false;
+        render();
+      }
+    },
+  });
 }
 
 start();
