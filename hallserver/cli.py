@@ -265,6 +265,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"""
 OneWindow 一窗通 demo hall (SQLite: {DEMO_DB}, opening hours {'enforced' if args.enforce_hours
       else 'not enforced'})
+  Call screen 综合屏     {base}/screen          (1920x1080; click once to enable sound)
+  Dashboard 大厅监控     {base}/dashboard       (manager / admin)
+  Reports 统计报表       {base}/reports         (manager / admin; CSV and XLSX export)
+  Administration 管理    {base}/admin           (admin: layout, skills, accounts, devices)
+  Phone ticket 手机查号  {base}/t/<token>       (the QR code on every printed ticket)
   API docs 接口文档      {base}/docs
   health 健康检查        {base}/healthz
   queues 排队情况        {base}/api/queues
