@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if runtime is not None:
             runtime.start()
-        chores = asyncio.create_task(_housekeeping(services))
+        chores = asyncio.gather(_housekeeping(services), services.monitor.watch())
         try:
             yield
         finally:
