@@ -295,8 +295,10 @@ class Sections:
         per: dict[int, list[FollowUpFact]] = {}
         for f in facts.followups:
             per.setdefault(f.window, []).append(f)
-        rows: list[list[Cell]] = [[w, *_followup_cells(fs, today)]
-                                  for w, fs in sorted(per.items())]
+        names = {w.number: words(w.name.zh, w.name.en) for w in self.cfg.windows}
+        rows: list[list[Cell]] = [
+            [names.get(w, words(f"{w}号窗口", f"window {w}")), *_followup_cells(fs, today)]
+            for w, fs in sorted(per.items())]
         rows.append([words("合计", "total"), *_followup_cells(facts.followups, today)])
         return Table(
             key="followups", title=words("差评整改", "Bad-rating rectification"),
@@ -333,8 +335,8 @@ class Sections:
         rows.sort(key=lambda r: (-float(r[4] or 0), str(r[0])))  # type: ignore[arg-type]
         partial = 0 < elapsed < total
         return Table(
-            key="frequency", title=words("高频/低频事项（本月）", "High/low-frequency items "
-                                         "(this month)"),
+            key="frequency", title=words("高频与低频事项（本月）",
+                                         "High- and low-frequency items (this month)"),
             columns=[col("code", "事项编码", "item code", "text"),
                      col("name", "事项", "item", "i18n"),
                      col("category", "类别", "category", "text"),
