@@ -189,7 +189,7 @@ def test_devices_and_audit_tabs(page: Page, hall: Hall, shots: Path) -> None:
     page.get_by_role("tab", name="操作记录").click()
     audit = page.get_by_test_id("audit")
     expect(audit).to_contain_text("保存布局")
-    expect(audit).to_contain_text("windows: 3 (secondary)")
+    expect(audit).to_contain_text("窗口: 3 (兼办)")
     expect(audit).to_contain_text("config-file")
     shot(page, shots, "audit")
 

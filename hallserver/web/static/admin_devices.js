@@ -38,6 +38,24 @@ export async function refreshDevices(rows) {
     el("td", {}, d.problems.map(side).join("；")))));
 }
 
+// Chinese words for the server's change summary ("windows: 3 (primary, secondary)").
+const CHANGE_ZH = {
+  windows: "窗口", categories: "业务类别", items: "事项", staff: "排班", zones: "区域",
+  hall: "大厅信息", opening_hours: "开放时间", service_days: "服务日", routing: "叫号规则",
+  ratings: "好差评", screen: "综合屏", monitor: "监控提醒", added: "新增", removed: "删除",
+  changed: "已修改", order: "顺序", primary: "主办", secondary: "兼办", name: "名称",
+  zone: "区域", prefix: "前缀", code: "代码", number: "窗口号", priority_lane: "绿色通道",
+  express: "快办", daily_cap: "每日限号", warn_waiting: "等候人数提醒",
+  warn_wait_min: "等候分钟提醒", category: "类别", role_a: "A角", role_b: "B角",
+  materials: "材料", fee: "收费", frequency: "频次", legal_limit_days: "法定时限",
+  promised_limit_days: "承诺时限", expected_minutes: "预计分钟",
+};
+
+function changeText(line) {
+  if (i18n.lang() === "en") return line;
+  return line.replace(/[a-z_]+/g, (w) => CHANGE_ZH[w] ?? w);
+}
+
 /** Draw the audit trail (GET /api/admin/audit) and the layout versions. */
 export async function refreshAudit(rows) {
   const [entries, versions] = await Promise.all([get("/api/admin/audit"), get("/api/admin/layout/versions")]);
@@ -45,7 +63,7 @@ export async function refreshAudit(rows) {
   const audited = new Set(entries.filter((e) => e.action === "layout.save").map((e) => e.target));
   const merged = [
     ...entries.map((e) => ({ at: e.at, actor: e.actor, action: t(`action.${e.action}`), target: e.target,
-      detail: e.action === "layout.save" ? JSON.parse(e.detail).join("\n") : e.detail })),
+      detail: e.action === "layout.save" ? JSON.parse(e.detail).map(changeText).join("\n") : e.detail })),
     ...versions.filter((v) => !audited.has(`v${v.version}`)).map((v) => ({
       at: v.created_at, actor: v.created_by || "—", action: t("audit.versions"), target: `v${v.version}`,
       detail: v.source })),

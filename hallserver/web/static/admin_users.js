@@ -45,6 +45,11 @@ export function createUsers(ui) {
     });
     const ok = el("button", {
       type: "button", class: "primary", onclick: () => {
+        if (input.value.length < 8) {
+          ui.fail(BAD.password);
+          input.focus();
+          return;
+        }
         resetting = null;
         change(u.username, { password: input.value }, () => t("users.reset.done", { u: u.username }));
       },
@@ -66,7 +71,7 @@ export function createUsers(ui) {
     const toggle = el("button", {
       type: "button", disabled: mine, class: u.active ? "warn" : "",
       onclick: () => change(u.username, { active: !u.active },
-        (x) => t("users.state.done", { u: x.username, s: x.active ? t("users.active") : t("users.disabled") })),
+        (x) => t("users.state.done", { u: x.username, s: t(x.active ? "users.enabled.done" : "users.disabled.done") })),
     }, u.active ? t("users.disable") : t("users.enable"));
     const reset = el("button", { type: "button", onclick: () => { resetting = u.username; render(); } },
       t("users.reset"));
