@@ -170,7 +170,7 @@ class ScreenService:
                        TicketEventRow.window.is_not(None))).first()
             if found is None:
                 raise NotFound("今天没有这次叫号", "no such call today")
-            event, ticket = found.tuple()
+            event, ticket = found
             recalls = self._recall_counts(session, {ticket.id})
         return self._call(cfg, event, ticket, recalls.get(event.id, 0))
 
