@@ -116,6 +116,8 @@ function splitName(name) {
 }
 
 function renderWindows(data) {
+  const count = data.windows.length;
+  byId("windows").className = `sc-grid cols-${count > 15 ? 6 : count > 8 ? 5 : 4}`;
   fill(byId("windows"), ...data.windows.map((w) => {
     const state = windowState(w);
     const [name, note] = splitName(pick(w.name));
