@@ -125,18 +125,36 @@ def test_validation_error_is_shown_in_chinese_and_english(page: Page, hall: Hall
 
 def test_stale_version_is_refused_and_explained(page: Page, hall: Hall) -> None:
     open_admin(page, hall)
-    with hall.login("admin") as other:  # another admin saves meanwhile
+    page.get_by_test_id("win-2").get_by_label("快办").check()  # an edit in progress ...
+    with hall.login("admin") as other:  # ... while another admin saves
         body = other.get("/api/admin/layout").json()
         body["document"]["windows"][0]["express"] = True
         r = other.put("/api/admin/layout", json={"version": 1, "document": body["document"]})
         assert r.status_code == 200, r.text
-    page.get_by_test_id("win-2").get_by_label("快办").check()
+    # The live push tells the page; an edited draft is kept and warned about.
+    expect(page.get_by_test_id("stale")).to_contain_text("第 2 版")
+    expect(page.get_by_test_id("layout-version")).to_contain_text("第 1 版")
     page.get_by_role("button", name="保存为新版本").click()
     expect(page.get_by_test_id("banner")).to_contain_text("布局已被他人修改")
-    expect(page.get_by_test_id("stale")).to_contain_text("第 2 版")
     page.get_by_role("button", name="放弃修改").click()
     expect(page.get_by_test_id("layout-version")).to_contain_text("第 2 版")
+    expect(page.get_by_test_id("stale")).to_be_hidden()
     expect(page.get_by_test_id("win-1").get_by_label("快办")).to_be_checked()
+    expect(page.get_by_test_id("win-2").get_by_label("快办")).not_to_be_checked()
+
+
+def test_a_page_without_edits_follows_new_versions_live(page: Page, hall: Hall) -> None:
+    open_admin(page, hall)
+    with hall.login("admin") as other:
+        body = other.get("/api/admin/layout").json()
+        body["document"]["windows"][3]["secondary"] = ["shuiwu"]
+        assert other.put("/api/admin/layout", json={"version": 1, "document": body[
+            "document"]}).status_code == 200
+    # Well within the 30 s safety refresh: the layout event of the live push.
+    expect(page.get_by_test_id("layout-version")).to_contain_text("第 2 版", timeout=5000)
+    expect(page.get_by_test_id("toast")).to_have_text("已载入第 2 版")
+    expect(page.get_by_test_id("win-4").get_by_role("checkbox", name="兼办 G 综合受理")) \
+        .not_to_be_checked()
 
 
 def test_accounts_create_reset_disable(page: Page, hall: Hall, shots: Path) -> None:

@@ -18,6 +18,7 @@ const state = {
   busy: false,
   errors: [], // the last refusal's located issues
   lastError: null,
+  conn: "", // live push: "live" or "down"
 };
 
 // ---- banner and toast ------------------------------------------------------------------
@@ -88,7 +89,7 @@ function showErrors(errors) {
     el("button", {
       type: "button", class: "link-button goto", onclick: () => goTo(e.path),
     }, en ? e.where_en : e.where),
-    el("span", {}, `：${en ? e.message_en : e.message}`),
+    el("span", {}, en ? `: ${e.message_en}` : `：${e.message}`),
     el("span", { class: "other-lang", lang: en ? "zh-CN" : "en" },
       en ? `${e.where}：${e.message}` : `${e.where_en}: ${e.message_en}`))));
   editor.mark(errors.map((e) => e.path));
@@ -215,14 +216,20 @@ function showTab(name) {
   refreshTab();
 }
 
+function showConn() {
+  if (!state.conn) return;
+  byId("conn").textContent = state.conn === "live" ? t("conn.live") : t("conn.down");
+  byId("conn").className = `conn ${state.conn}`;
+}
+
 async function startLive() {
   try {
     const live = await import("/static/lib/live.js");
     live.subscribe({
       onChange: () => refreshTab(),
       onStatus: (s) => {
-        byId("conn").textContent = s === "live" ? t("conn.live") : t("conn.down");
-        byId("conn").className = `conn ${s}`;
+        state.conn = s;
+        showConn();
       },
     });
   } catch {
@@ -239,6 +246,7 @@ async function main() {
     showBanner(state.lastError);
     updateSaveBar();
     users.render();
+    showConn();
     if (state.tab === "devices" || state.tab === "audit") refreshTab();
   });
   for (const b of document.querySelectorAll("[data-tab]")) b.addEventListener("click", () => showTab(b.dataset.tab));
