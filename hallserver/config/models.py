@@ -40,7 +40,8 @@ class I18nText(ConfigModel):
     en: str = Field(min_length=1, description="English text (shown alongside)")
 
 
-def _parse_hhmm(value: Any) -> Any:
+def parse_hhmm(value: Any) -> Any:
+    """Field validator (mode="before") of 'HH:MM' times: refuses YAML's sexagesimal numbers."""
     if isinstance(value, int) and not isinstance(value, bool):
         raise ValueError("write times as quoted 'HH:MM' strings (YAML reads 13:30 as a number)")
     if isinstance(value, str) and not re.fullmatch(r"\d{1,2}:\d{2}", value):
@@ -57,7 +58,7 @@ class Session(ConfigModel):
     start: HHMM
     end: HHMM
 
-    _check_start = field_validator("start", "end", mode="before")(_parse_hhmm)
+    _check_start = field_validator("start", "end", mode="before")(parse_hhmm)
 
     @field_serializer("start", "end")
     def _hhmm(self, value: time) -> str:

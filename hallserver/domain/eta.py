@@ -1,13 +1,29 @@
-"""Predicted wait at issue time, from live service-time estimates per category."""
+"""Predicted wait at issue time, from live service-time estimates per category.
+
+The windows' work ahead of a ticket is spread over the time the hall is open: a ticket taken
+before opening or over lunch waits for the next session, and work that does not fit before
+the lunch break continues after it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from hallserver.config.models import HallConfig
 from hallserver.domain.routing import WindowView
 
 SECONDARY_SHARE_WEIGHT = 0.5  # a window spends less effort on secondary skills
+
+
+def category_priors(cfg: HallConfig) -> dict[str, float]:
+    """Mean expected service minutes of each category's items (10 when it has none): the
+    estimator's starting point."""
+    priors = {}
+    for c in cfg.categories:
+        minutes = [i.expected_minutes for i in cfg.items if i.category == c.code]
+        priors[c.code] = sum(minutes) / len(minutes) if minutes else 10.0
+    return priors
 
 
 @dataclass
@@ -53,19 +69,26 @@ def effective_servers(
     """Share of the given windows' time that goes to the category.
 
     A window splits its time across its skills in proportion to the waiting work of each,
-    with secondary skills weighted down.
+    with secondary skills weighted down. Windows with the same skills share one computation.
     """
+    work: dict[str, float] = {}  # waiting work per category (plus one service)
+    shares: dict[tuple[str, tuple[str, ...]], float] = {}
     total = 0.0
     for w in windows:
-        if category not in w.skills:
+        if category != w.primary and category not in w.secondary:
             continue
-        weights = {}
-        for skill in w.skills:
-            work = (waiting.get(skill, 0) + 1) * estimator.mean(skill)
-            weights[skill] = work * (1.0 if skill == w.primary else SECONDARY_SHARE_WEIGHT)
-        total += weights[category] / sum(weights.values())
+        key = (w.primary, w.secondary)
+        share = shares.get(key)
+        if share is None:
+            weights = {}
+            for skill in w.skills:
+                load = work.get(skill)
+                if load is None:
+                    load = work[skill] = (waiting.get(skill, 0) + 1) * estimator.mean(skill)
+                weights[skill] = load * (1.0 if skill == w.primary else SECONDARY_SHARE_WEIGHT)
+            share = shares[key] = weights[category] / sum(weights.values())
+        total += share
     return total
-
 
 def forecast(
     category: str,
@@ -75,8 +98,14 @@ def forecast(
     all_windows: Iterable[WindowView],
     waiting: Mapping[str, int],
     estimator: ServiceTimeEstimator,
+    now: datetime | None = None,
+    sessions: Sequence[tuple[datetime, datetime]] = (),
 ) -> WaitForecast:
-    """Predicted minutes until a ticket with `people_ahead` before it is called."""
+    """Predicted minutes until a ticket with `people_ahead` before it is called.
+
+    With `now` and the day's `sessions` (open periods, in order), closed time before the
+    predicted call (before opening, the lunch break) is added to the windows' working time.
+    """
     servers = effective_servers(category, open_windows, waiting, estimator)
     assumed = False
     if servers <= 0:
@@ -84,5 +113,33 @@ def forecast(
         assumed = True
     if servers <= 0:
         return WaitForecast(people_ahead, float("inf"), 0.0, assumed)
-    minutes = people_ahead * estimator.mean(category) / servers
+    ahead: float = people_ahead
+    if now is not None and sessions:
+        if not any(start <= now < end for start, end in sessions):
+            # closed now: the windows open idle and call the first ones in line at once
+            ahead = max(0.0, people_ahead + 1 - servers)
+        minutes = wall_clock_minutes(now, ahead * estimator.mean(category) / servers, sessions)
+    else:
+        minutes = ahead * estimator.mean(category) / servers
     return WaitForecast(people_ahead, minutes, servers, assumed)
+
+
+def wall_clock_minutes(now: datetime, working: float,
+                       sessions: Sequence[tuple[datetime, datetime]]) -> float:
+    """Minutes from `now` until `working` minutes of open time have passed.
+
+    Open time is inside `sessions` (ordered, non-overlapping); after the last session the
+    windows serve on (whoever still waits is served after closing).
+    """
+    at = now
+    left = working * 60.0  # seconds
+    for start, end in sessions:
+        if end <= at:
+            continue
+        at = max(at, start)
+        span = (end - at).total_seconds()
+        if left <= span:
+            break
+        left -= span
+        at = end
+    return (at - now).total_seconds() / 60.0 + left / 60.0

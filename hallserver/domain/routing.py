@@ -111,10 +111,19 @@ def cap_term(credit_terms: list[Term], cfg: RoutingConfig) -> list[Term]:
 
 
 def base_score(ticket: Ticket, now: datetime, cfg: RoutingConfig) -> float:
-    """Age plus window-independent credits: the order a category's queue is called in."""
-    credits = base_credit_terms(ticket, now, cfg)
-    credits += cap_term(credits, cfg)
-    return ticket.wait_minutes(now) + sum(t.minutes for t in credits)
+    """Age plus window-independent credits: the order a category's queue is called in.
+
+    The same float as adding `base_credit_terms` and `cap_term` up, without building them."""
+    total = 0.0
+    if ticket.priority:
+        total += cfg.priority_credit_min
+    if ticket.appointment_at is not None and (
+        now >= ticket.appointment_at - timedelta(minutes=cfg.appointment_due_before_min)
+    ):
+        total += cfg.appointment_credit_min
+    if total > cfg.max_credit_min:
+        total += cfg.max_credit_min - total
+    return ticket.wait_minutes(now) + total
 
 
 @dataclass
@@ -143,29 +152,63 @@ class WeightedHeadOfLine:
             terms.append(Term("兼办", "secondary skill", -cfg.secondary_penalty_min))
         return terms
 
+    def score(self, window: WindowView, ticket: Ticket, now: datetime,
+              wait: float | None = None) -> float:
+        """The sum of `terms` (the same float, added in the same order) without building them:
+        choosing scores every ticket it scans but explains only the winner."""
+        cfg = self.config
+        score = ticket.wait_minutes(now) if wait is None else wait
+        total = 0.0
+        if ticket.priority:
+            score += cfg.priority_credit_min
+            total += cfg.priority_credit_min
+        if ticket.appointment_at is not None and (
+            now >= ticket.appointment_at - timedelta(minutes=cfg.appointment_due_before_min)
+        ):
+            score += cfg.appointment_credit_min
+            total += cfg.appointment_credit_min
+        if window.priority_lane and ticket.priority:
+            score += cfg.priority_lane_window_credit_min
+            total += cfg.priority_lane_window_credit_min
+        if (window.express and ticket.expected_minutes is not None
+                and ticket.expected_minutes <= cfg.express_max_minutes):
+            score += cfg.express_credit_min
+            total += cfg.express_credit_min
+        if ticket.target_window == window.number:
+            score += cfg.priority_credit_min
+            total += cfg.priority_credit_min
+        if total > cfg.max_credit_min:
+            score += cfg.max_credit_min - total
+        if ticket.category != window.primary:
+            score -= cfg.secondary_penalty_min
+        return score
+
     def choose(self, window: WindowView, queues: Queues, now: datetime) -> Choice | None:
-        """Scan each served queue oldest first, stopping once no later ticket can place."""
+        """Scan each served queue oldest first, stopping once no later ticket can place.
+
+        Only the winner's terms (the explanation) are built; the others are scored by
+        `score`, which gives the same float as summing their terms."""
         ceiling = self.config.max_credit_min
-        best: tuple[float, Ticket, list[Term]] | None = None
+        best: Ticket | None = None
+        best_score = 0.0
         second: tuple[str, float] | None = None
         for category in window.skills:
             for ticket in queues.get(category, ()):
-                if second is not None and ticket.wait_minutes(now) + ceiling < second[1]:
+                wait = ticket.wait_minutes(now)
+                if second is not None and wait + ceiling < second[1]:
                     break  # later tickets are younger still: none can beat the best two
                 if ticket.target_window is not None and ticket.target_window != window.number:
                     continue
-                terms = self.terms(window, ticket, now)
-                score = sum(t.minutes for t in terms)
-                if best is None or score > best[0]:
+                score = self.score(window, ticket, now, wait)
+                if best is None or score > best_score:
                     if best is not None:
-                        second = (best[1].number, best[0])
-                    best = (score, ticket, terms)
+                        second = (best.number, best_score)
+                    best, best_score = ticket, score
                 elif second is None or score > second[1]:
                     second = (ticket.number, score)
         if best is None:
             return None
-        return Choice(best[1], best[0], tuple(best[2]), second, self.name)
-
+        return Choice(best, best_score, tuple(self.terms(window, best, now)), second, self.name)
 
 def call_order_key(ticket: Ticket, now: datetime,
                    cfg: RoutingConfig) -> tuple[float, datetime, int, str]:

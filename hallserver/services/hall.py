@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from hallserver.config.models import Category, HallConfig, RoutingConfig
 from hallserver.domain.calendar import HallCalendar
 from hallserver.domain.errors import NotFound
-from hallserver.domain.eta import ServiceTimeEstimator, WaitForecast, forecast
+from hallserver.domain.eta import (
+    ServiceTimeEstimator,
+    WaitForecast,
+    category_priors,
+    forecast,
+)
 from hallserver.domain.routing import RoutingPolicy, WeightedHeadOfLine, WindowView
 from hallserver.domain.tickets import TicketState
 from hallserver.services.layout import LayoutService
@@ -50,15 +55,6 @@ class HallChange:
 
 
 Listener = Callable[[HallChange], None]
-
-
-def category_priors(cfg: HallConfig) -> dict[str, float]:
-    """Mean expected service minutes of each category's items (10 when it has none)."""
-    priors = {}
-    for c in cfg.categories:
-        minutes = [i.expected_minutes for i in cfg.items if i.category == c.code]
-        priors[c.code] = sum(minutes) / len(minutes) if minutes else 10.0
-    return priors
 
 
 @dataclass
@@ -133,16 +129,22 @@ class HallContext:
 
     def forecast(self, session: Session, cfg: HallConfig, category: str, people_ahead: int,
                  waiting: dict[str, int] | None = None) -> WaitForecast:
-        """Predicted wait in a category from staffed windows and waiting work."""
-        self._for(cfg)
+        """Predicted wait in a category from staffed windows and waiting work, plus the closed
+        time (before opening, the lunch break) that falls before the predicted call."""
+        calendar = self.calendar(cfg)
         states = all_window_states(session, self.hall_id)
         views = [WindowView.of(w) for w in cfg.windows]
         staffed = [v for v in views if (s := states.get(v.number)) and s.staff_id]
+        now = self.clock()
+        day = calendar.service_day(now)
+        sessions = [(datetime.combine(day, p.start, calendar.tz),
+                     datetime.combine(day, p.end, calendar.tz))
+                    for p in cfg.opening_hours.sessions] if calendar.is_service_day(day) else []
         return forecast(category, people_ahead=people_ahead, open_windows=staffed,
                         all_windows=views,
                         waiting=waiting if waiting is not None else waiting_counts(
-                            session, self.hall_id, self.today(cfg)),
-                        estimator=self.estimator)
+                            session, self.hall_id, day),
+                        estimator=self.estimator, now=now, sessions=sessions)
 
 
 def find_category(cfg: HallConfig, code: str) -> Category:

@@ -102,11 +102,13 @@ class _Run:
         self.tickets: list[Ticket | None] = [None] * len(day.customers)
         self.rejoined = [False] * len(day.customers)
         self.waiting_n = dict.fromkeys(day.categories, 0)
+        self.total_waiting = 0
         self.serving: dict[str, list[WindowView]] = {
             c: [v for v in disp.views if c in v.skills] for c in day.categories}
         self.estimator = ServiceTimeEstimator(prior_minutes=dict(day.priors))
         self.counters = dict.fromkeys(day.categories, 0)
         self.base = day.start
+        self.sessions = [(self._dt(a), self._dt(b)) for a, b in day.sessions]
         self.started_at = [0.0] * n
         self.result = RunResult(
             disp.name, day.customers, [float("nan")] * len(day.customers),
@@ -123,7 +125,7 @@ class _Run:
         heapq.heappush(self.events, (t, kind, self.seq, arg))
 
     def _dt(self, t: float) -> datetime:
-        return self.base + timedelta(minutes=t)
+        return self.base + timedelta(0, t * 60.0)  # positional: faster, same value
 
     def run(self) -> None:
         arrivals = self.day.customers
@@ -152,7 +154,7 @@ class _Run:
 
     def _account(self, t0: float, t1: float) -> None:
         """Window-minutes idle while a ticket the window could serve waited."""
-        if t1 <= t0 or not self.state.idle:
+        if t1 <= t0 or not self.state.idle or not self.total_waiting:
             return
         wn = self.waiting_n
         for w in self.state.idle:
@@ -178,12 +180,14 @@ class _Run:
         on = self.state.on_duty
         fc = forecast(c.category, people_ahead=ahead,
                       open_windows=[v for v in views if on[v.number - 1]], all_windows=views,
-                      waiting=self.waiting_n, estimator=self.estimator)
+                      waiting=self.waiting_n, estimator=self.estimator, now=now,
+                      sessions=self.sessions)
         self.result.predicted[c.index] = fc.minutes
         self._enqueue(ticket)
 
     def _enqueue(self, ticket: Ticket) -> None:
         self.waiting_n[ticket.category] += 1
+        self.total_waiting += 1
         w = self.disp.add(ticket, self.state)
         if w is not None:
             self._call(w, self.state.now)
@@ -229,6 +233,7 @@ class _Run:
         assert idx is not None
         c = self.day.customers[idx]
         self.waiting_n[ticket.category] -= 1
+        self.total_waiting -= 1
         oldest = self.disp.oldest(ticket.category)
         if oldest is not None and oldest.queued_at < ticket.queued_at:
             res.overtakes += 1

@@ -26,8 +26,8 @@ from hallserver.config.models import (
     Frequency,
     HallConfig,
     Loc,
-    _parse_hhmm,
     format_loc,
+    parse_hhmm,
 )
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -53,7 +53,7 @@ class Absence(ConfigModel):
     start: HHMM
     end: HHMM
 
-    _check_times = field_validator("start", "end", mode="before")(_parse_hhmm)
+    _check_times = field_validator("start", "end", mode="before")(parse_hhmm)
 
 
 class ServiceModel(ConfigModel):

@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 import numpy as np
 
 from hallserver.config.models import HallConfig, RoutingConfig
+from hallserver.domain.eta import category_priors
 from hallserver.domain.routing import WindowView
 from hallserver.sim.scenario import Scenario
 
@@ -72,16 +73,6 @@ class Day:
 def minutes(t: time) -> float:
     """Minutes after midnight of a wall-clock time."""
     return t.hour * 60.0 + t.minute
-
-
-def category_priors(hall: HallConfig) -> dict[str, float]:
-    """Mean expected minutes of each category's items, as the hall server seeds its estimator
-    (hallserver.services.hall.category_priors, not imported: it pulls in the whole store)."""
-    priors = {}
-    for c in hall.categories:
-        ms = [i.expected_minutes for i in hall.items if i.category == c.code]
-        priors[c.code] = sum(ms) / len(ms) if ms else 10.0
-    return priors
 
 
 def subtract(spans: list[Interval], gaps: list[Interval]) -> list[Interval]:

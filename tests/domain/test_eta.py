@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from hallserver.domain.eta import (
     WaitForecast,
     effective_servers,
     forecast,
+    wall_clock_minutes,
 )
 from hallserver.domain.routing import WindowView
 
@@ -204,3 +206,67 @@ def test_nothing_serves_the_category_gives_infinity() -> None:
     assert f.servers == 0.0
     assert f.assumed_staffing
     assert f.people_ahead == 3
+
+
+# ---------------------------------------------------------------- closed time (hours)
+
+DAY0 = datetime(2026, 11, 23, tzinfo=timezone(timedelta(hours=8)))
+
+
+def hm(text: str) -> datetime:
+    h, m = map(int, text.split(":"))
+    return DAY0 + timedelta(hours=h, minutes=m)
+
+
+SESSIONS = [(hm("09:00"), hm("12:00")), (hm("13:30"), hm("17:00"))]
+
+
+@pytest.mark.parametrize(("now", "working", "expected"), [
+    ("10:00", 30, 30),  # open all along
+    ("11:50", 30, 30 + 90),  # lunch falls before the call
+    ("12:00", 0, 90),  # issued at the start of lunch: nothing happens until 13:30
+    ("12:30", 10, 60 + 10),
+    ("08:50", 5, 10 + 5),  # before opening
+    ("08:00", 200, 60 + 180 + 90 + 20),  # morning fills up, the rest after lunch
+    ("16:50", 30, 30),  # after the last session the windows serve on
+    ("18:00", 5, 5),
+])
+def test_wall_clock_minutes_add_closed_time(now: str, working: float, expected: float) -> None:
+    assert wall_clock_minutes(hm(now), working, SESSIONS) == pytest.approx(expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=st.integers(7 * 60, 18 * 60), working=st.floats(0, 600, allow_nan=False))
+def test_wall_clock_minutes_count_exactly_the_open_time(start: int, working: float) -> None:
+    now = DAY0 + timedelta(minutes=start)
+    wall = wall_clock_minutes(now, working, SESSIONS)
+    assert wall >= working - 1e-9
+    end = now + timedelta(minutes=wall)
+    open_time = sum(max(0.0, (min(b, end) - max(a, now)).total_seconds() / 60)
+                    for a, b in SESSIONS)
+    after = max(0.0, (end - max(now, SESSIONS[-1][1])).total_seconds() / 60)
+    assert open_time + after == pytest.approx(working, abs=1e-6)
+
+
+def _at(now: str | None, ahead: int, open_: list[WindowView],
+        all_: list[WindowView]) -> WaitForecast:
+    return forecast("social", people_ahead=ahead, open_windows=open_, all_windows=all_,
+                    waiting={}, estimator=est(), now=None if now is None else hm(now),
+                    sessions=SESSIONS)
+
+
+def test_forecast_with_hours_adds_the_lunch_break() -> None:
+    w = [WindowView(1, "social"), WindowView(2, "social")]
+    plain = _at(None, 6, w, w)  # no clock: working minutes only
+    assert plain.minutes == pytest.approx(6 * 8.0 / 2)
+    assert _at("10:00", 6, w, w).minutes == pytest.approx(plain.minutes)
+    assert _at("11:50", 6, w, w).minutes == pytest.approx(plain.minutes + 90)
+
+
+def test_forecast_while_closed_lets_the_first_ones_in_at_opening() -> None:
+    # two windows open idle at 13:30 and call the first two at once
+    w = [WindowView(1, "social"), WindowView(2, "social")]
+    for ahead, working in ((0, 0.0), (1, 0.0), (2, 8.0 / 2), (5, 4 * 8.0 / 2)):
+        f = _at("12:30", ahead, [], w)
+        assert f.assumed_staffing
+        assert f.minutes == pytest.approx(60 + working)

@@ -16,8 +16,10 @@ from hallserver.domain.routing import (
     Queues,
     WeightedHeadOfLine,
     WindowView,
+    base_credit_terms,
     base_score,
     call_order,
+    cap_term,
     people_ahead,
 )
 from hallserver.domain.tickets import Ticket
@@ -474,6 +476,55 @@ def test_runner_up_matches_brute_force(cfg: RoutingConfig, window: WindowView,
     else:
         assert choice.runner_up is not None
         assert choice.runner_up[1] == pytest.approx(expected[2])
+
+
+
+# ---------------------------------------------------------------- fast scoring == terms
+
+def full_path_choose(policy: WeightedHeadOfLine, window: WindowView, queues: Queues,
+                     now: datetime) -> tuple[Ticket, float, tuple[str, float] | None] | None:
+    """The choice as it was made before scoring skipped the terms: every scanned ticket's
+    terms built and summed, same scan order and early exit."""
+    ceiling = policy.config.max_credit_min
+    best: tuple[float, Ticket] | None = None
+    second: tuple[str, float] | None = None
+    for category in window.skills:
+        for ticket in queues.get(category, ()):
+            if second is not None and ticket.wait_minutes(now) + ceiling < second[1]:
+                break
+            if ticket.target_window is not None and ticket.target_window != window.number:
+                continue
+            score = sum(t.minutes for t in policy.terms(window, ticket, now))
+            if best is None or score > best[0]:
+                if best is not None:
+                    second = (best[1].number, best[0])
+                best = (score, ticket)
+            elif second is None or score > second[1]:
+                second = (ticket.number, score)
+    return None if best is None else (best[1], best[0], second)
+
+
+@PROPERTY
+@given(cfg=routing_configs, window=windows, tickets=ticket_sets(stacking=True))
+@example(*_stacked_counterexample())
+def test_fast_scoring_makes_the_same_choice_as_summing_terms(
+    cfg: RoutingConfig, window: WindowView, tickets: list[Ticket]
+) -> None:
+    policy = WeightedHeadOfLine(cfg)
+    queues = queues_of(tickets)
+    for t in tickets:  # the same float, not just close
+        assert policy.score(window, t, NOW) == score_at(policy, window, t, NOW)
+        credits = base_credit_terms(t, NOW, cfg)
+        assert base_score(t, NOW, cfg) == t.wait_minutes(NOW) + sum(
+            c.minutes for c in [*credits, *cap_term(credits, cfg)])
+    choice = policy.choose(window, queues, NOW)
+    expected = full_path_choose(policy, window, queues, NOW)
+    if expected is None:
+        assert choice is None
+        return
+    assert choice is not None
+    assert (choice.ticket, choice.score, choice.runner_up) == expected
+    assert choice.score == sum(t.minutes for t in choice.terms)
 
 
 # ---------------------------------------------------------------- people ahead
