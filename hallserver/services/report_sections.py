@@ -98,17 +98,20 @@ class Sections:
     def summary(self, facts: Facts, span: rules.Span) -> Table:
         """概况: the period's totals in one row."""
         total = _sum(facts.by_group.values())
-        days = len(rules.service_days(span.days(), self.calendar.is_service_day))
+        service_days = rules.service_days(span.days(), self.calendar.is_service_day)
+        days = len(service_days)
+        # A period still running averages over the service days so far (today included).
+        so_far = sum(1 for d in service_days if d <= self.today)
         levels = _merge_levels(facts.ratings.values())
         return Table(
             key="summary", title=words("概况", "Overview"),
             columns=[col("service_days", "服务日", "service days"), *_ticket_columns(),
-                     col("per_day", "日均取号", "issued per service day", "num"),
+                     col("per_day", "日均取号", "issued per service day (so far)", "num"),
                      col("ratings", "评价数", "ratings"),
                      col("satisfaction", "满意率", "satisfaction rate", "pct"),
                      col("followups", "差评整改单", "rectification cases")],
             rows=[[days, *_ticket_cells(total),
-                   rules.mean(total.issued, days), levels.counted,
+                   rules.mean(total.issued, so_far), levels.counted,
                    rules.satisfaction(levels.by_level), len(facts.followups)]])
 
     def by_day(self, facts: Facts, span: rules.Span) -> Table:
