@@ -28,8 +28,8 @@ WINDOW_IDLE = "window-idle"
 DEVICE_OFFLINE = "device-offline"
 PAPER_OUT = "paper-out"
 DEVICE_FAULT = "device-fault"
-MONITOR_KINDS = frozenset({QUEUE_WAITING, QUEUE_WAIT, WINDOW_UNSTAFFED, WINDOW_IDLE,
-                           DEVICE_OFFLINE, PAPER_OUT, DEVICE_FAULT})
+DEVICE_KINDS = frozenset({DEVICE_OFFLINE, PAPER_OUT, DEVICE_FAULT})
+MONITOR_KINDS = frozenset({QUEUE_WAITING, QUEUE_WAIT, WINDOW_UNSTAFFED, WINDOW_IDLE}) | DEVICE_KINDS
 
 DEVICE_ZH = {"kiosk": "取号机", "terminal": "自助终端", "pad": "评价器", "printer": "打印机",
              "led": "窗口屏", "caller": "呼叫器", "screen": "综合屏"}
@@ -76,7 +76,7 @@ def episode_ref(subject: str, since: datetime) -> str:
 
 def subject_of(ref: str) -> str:
     """The subject part of an episode ref (a ref without '@' is all subject)."""
-    return ref.rsplit("@", 1)[0]
+    return ref.split("@", 1)[0]
 
 
 def minutes(start: datetime, end: datetime) -> float:

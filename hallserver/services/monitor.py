@@ -188,7 +188,11 @@ class MonitorService:
             TicketRow.issued_at, TicketRow.queued_at, TicketRow.called_at, TicketRow.serving_at,
             TicketRow.window, TicketRow.target_window,
         ).where(TicketRow.hall_id == self.ctx.hall_id, TicketRow.service_day == day))
-        return {r[0]: _Ticket(*r) for r in rows}
+        return {r.id: _Ticket(
+            id=r.id, issued_category=r.issued_category, category=r.category, state=r.state,
+            issued_at=r.issued_at, queued_at=r.queued_at, called_at=r.called_at,
+            serving_at=r.serving_at, window=r.window, target_window=r.target_window)
+            for r in rows}
 
     def _first_calls(self, session: Session, day: date) -> dict[int, datetime]:
         """Today's tickets that were called: ticket id -> time of the first call (a recall
@@ -285,7 +289,7 @@ class MonitorService:
         if d.online is False:  # None: the bus is down, presence unknown
             since = d.status_at or self._offline_seen.setdefault(d.id, now)
             offline_s = (now - since).total_seconds()
-        else:
+        elif d.online:
             self._offline_seen.pop(d.id, None)
         faults = tuple(p for p in d.problems if p != PAPER_OUT_PROBLEM) \
             if d.health == "fault" else ()
@@ -301,6 +305,9 @@ class MonitorService:
             holding = self._snapshot()[1]
             episodes = self._load_episodes()
             todo = rules.plan(episodes, holding)
+            if not self.devices.link():  # presence unknown: device episodes stay as they are
+                todo = rules.Plan(begin=todo.begin, end=[
+                    k for k in todo.end if k[0] not in rules.DEVICE_KINDS])
             if not todo.begin and not todo.end:
                 return CheckResult(holding=len(holding), raised=[], resolved=[])
             began: dict[rules.Key, int] = {}
@@ -309,14 +316,14 @@ class MonitorService:
                 now = self.ctx.clock()
                 for c in todo.begin:
                     row = self.alerts.raise_(
-                        session, kind=c.kind, ref=rules.episode_ref(c.subject, now),
+                        session, kind=c.kind, ref=self._free_ref(session, c, now),
                         level=c.level, message=c.message, message_en=c.message_en, at=now)
                     began[c.key] = row.id
                 for key in todo.end:
-                    row = session.get(AlertRow, episodes[key])
-                    if row is not None and row.acknowledged_at is None:
-                        row.acknowledged_at, row.acknowledged_by = now, AUTO_RESOLVED
-                        resolved.append(row.id)
+                    ended = session.get(AlertRow, episodes[key])
+                    if ended is not None and ended.acknowledged_at is None:
+                        ended.acknowledged_at, ended.acknowledged_by = now, AUTO_RESOLVED
+                        resolved.append(ended.id)
                 if resolved:
                     self.ctx.changed(HallChange("alert"))
             for key in todo.end:  # only once committed
@@ -326,6 +333,18 @@ class MonitorService:
                 logger.info("alerts resolved by themselves: %s", resolved)
             return CheckResult(holding=len(holding), raised=sorted(began.values()),
                                resolved=resolved)
+
+    def _free_ref(self, session: Session, c: rules.Condition, now: datetime) -> str:
+        """An episode ref not used yet (a condition may end and begin again within the
+        same second)."""
+        base = ref = rules.episode_ref(c.subject, now)
+        n = 1
+        while session.scalar(select(AlertRow.id).where(
+                AlertRow.hall_id == self.ctx.hall_id, AlertRow.kind == c.kind,
+                AlertRow.ref == ref)) is not None:
+            n += 1
+            ref = f"{base}.{n}"
+        return ref
 
     def _load_episodes(self) -> dict[rules.Key, int]:
         """Open episodes: remembered, or after a start the unacknowledged monitor alerts

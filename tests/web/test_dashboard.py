@@ -4,6 +4,7 @@ threshold, anonymous and staff users are kept out, screenshots at desk and phone
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -172,7 +173,7 @@ def test_numbers_equal_the_api_at_the_same_moment(page: Page, hall: Hall) -> Non
     for w in windows:
         n = w["number"]
         card = page.get_by_test_id(f"window-{n}")
-        status = {"open": "服务中", "paused": "暂停：会议或培训", "away": "离岗",
+        status = {"open": "服务中", "paused": "暂停", "away": "离岗",
                   "closed": "未签到"}[w["status"]]
         expect(card.get_by_test_id(f"w-status-{n}")).to_have_text(status)
         if w["staff"]:
@@ -189,6 +190,7 @@ def test_numbers_equal_the_api_at_the_same_moment(page: Page, hall: Hall) -> Non
         else:
             expect(card.get_by_test_id(f"w-idlewait-{n}")).to_have_count(0)
         assert value_of(card.get_by_test_id(f"w-served-{n}")) == loads[n]["served_today"]
+    expect(page.get_by_test_id("w-pause-3")).to_have_text("暂停：会议或培训")
     assert loads[15]["serving_min"] == 24.5  # started at 09:36, now 10:00:30
     assert any(w["idle_while_waiting_min"] for w in overview["windows"])
 
@@ -311,9 +313,12 @@ def test_phone_is_one_column(phone: Page, hall: Hall, shots: Path) -> None:
     busy_morning(hall)
     open_dashboard(phone, hall)
     no_sideways_scroll(phone)
-    main, side = (phone.locator(sel).bounding_box() for sel in (".main-col", ".side-col"))
-    assert main is not None and side is not None
-    assert side["y"] >= main["y"] + main["height"] - 1  # stacked, not side by side
+    boxes = [phone.locator(sel).bounding_box() for sel in (".alerts", ".queues", ".windows",
+                                                            ".devices")]
+    assert all(b is not None for b in boxes)
+    for upper, lower in itertools.pairwise(boxes):  # alerts first, one column
+        assert upper and lower and lower["y"] >= upper["y"] + upper["height"] - 1
+        assert abs(lower["x"] - upper["x"]) < 1
     phone.screenshot(path=str(shots / "dashboard-phone-zh.png"))
     phone.screenshot(path=str(shots / "dashboard-phone-zh-full.png"), full_page=True)
 

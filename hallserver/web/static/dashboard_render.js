@@ -102,16 +102,19 @@ export function renderQueues(queues, ov, ix) {
 }
 
 function dutyLine(w, load) {
+  const served = load ? num(load.served_today, t("w.served", { n: load.served_today }),
+    `w-served-${w.number}`, { class: "n served" }) : null;
   if (w.staff) {
     return el("p", { class: "duty", "data-testid": `w-duty-${w.number}` },
-      t("w.duty", { role: w.staff.role, name: w.staff.name }),
-      el("span", { class: "staff-id" }, ` ${w.staff.id}`));
+      el("span", { class: "who" }, t("w.duty", { role: w.staff.role, name: w.staff.name }),
+        el("span", { class: "staff-id" }, ` ${w.staff.id}`)), served);
   }
   const unstaffed = load?.unstaffed_min;
-  return el("p", { class: unstaffed !== null && unstaffed !== undefined ? "duty gap" : "duty muted",
-    "data-testid": `w-duty-${w.number}`, dataset: { value: unstaffed ?? "" } },
-  unstaffed !== null && unstaffed !== undefined ? t("w.unstaffed", { min: mins(unstaffed) })
-    : t("w.nobody"));
+  const gap = unstaffed !== null && unstaffed !== undefined;
+  return el("p", { class: gap ? "duty gap" : "duty muted", "data-testid": `w-duty-${w.number}`,
+    dataset: { value: unstaffed ?? "" } },
+  el("span", { class: "who" }, gap ? t("w.unstaffed", { min: mins(unstaffed) }) : t("w.nobody")),
+  served);
 }
 
 function rosterLine(n, ix) {
@@ -121,7 +124,7 @@ function rosterLine(n, ix) {
   return el("p", { class: "roster" }, t("w.roster", { a: names(r.A), b: names(r.B) }));
 }
 
-function ticketLine(w, load) {
+function ticketLine(w, load, limit) {
   const cur = w.current;
   if (cur) {
     const serving = cur.state === "serving";
@@ -129,13 +132,21 @@ function ticketLine(w, load) {
     return el("p", { class: `ticket ticket-${cur.state}` },
       el("strong", { class: "t-number", "data-testid": `w-ticket-${w.number}` }, cur.number),
       el("span", { class: "t-state" }, serving ? t("w.serving") : t("w.called")),
-      num(minutes ?? null, t("w.min", { min: mins(minutes) }), `w-serving-${w.number}`));
+      num(minutes ?? null, t("w.min", { min: mins(minutes) }), `w-serving-${w.number}`,
+        { class: "n t-min" }));
   }
-  if (load && load.idle_min !== null) {
+  if (load && load.idle_min !== null && load.idle_while_waiting_min === null) {
     return el("p", { class: "ticket idle" },
       num(load.idle_min, t("w.idle", { min: mins(load.idle_min) }), `w-idle-${w.number}`));
   }
-  return el("p", { class: "ticket muted" }, t("w.noticket"));
+  if (load && load.idle_while_waiting_min !== null) {
+    const late = load.idle_while_waiting_min >= limit;
+    return el("p", { class: late ? "ticket idle-wait late" : "ticket idle-wait",
+      "data-testid": `w-idlewait-${w.number}`, dataset: { value: load.idle_while_waiting_min } },
+    el("span", {}, t("w.idlewait", { min: mins(load.idle_while_waiting_min),
+      n: load.eligible_waiting })));
+  }
+  return el("p", { class: "ticket muted" }, el("span", {}, t("w.noticket")));
 }
 
 export function renderWindows(windows, ov, ix) {
@@ -147,25 +158,20 @@ export function renderWindows(windows, ov, ix) {
     if (w.status === "open") open += 1;
     const iww = load ? load.idle_while_waiting_min : null;
     const late = iww !== null && iww >= limit;
-    const status = w.status === "paused" && w.pause_reason
-      ? t("w.paused", { reason: w.pause_reason }) : t(`status.${w.status}`);
     return el("li", {
       class: `wcard st-${w.status}${late ? " idle-late" : ""}${w.flags.length ? " flagged" : ""}`,
       dataset: { window: w.number }, "data-testid": `window-${w.number}`,
     },
     el("div", { class: "wcard-head" },
-      el("span", { class: "wname" }, pick(w.name)),
-      el("span", { class: `badge status-${w.status}`, "data-testid": `w-status-${w.number}`,
-        title: status }, status)),
+      el("span", { class: "wname", title: pick(w.name) }, pick(w.name)),
+      el("span", { class: `badge status-${w.status}`, "data-testid": `w-status-${w.number}` },
+        t(`status.${w.status}`))),
     dutyLine(w, load),
-    rosterLine(w.number, ix),
-    ticketLine(w, load),
-    iww !== null ? el("p", { class: late ? "idle-wait late" : "idle-wait",
-      "data-testid": `w-idlewait-${w.number}`, dataset: { value: iww } },
-    t("w.idlewait", { min: mins(iww), n: load.eligible_waiting })) : null,
-    load ? el("p", { class: "served" },
-      num(load.served_today, t("w.served", { n: load.served_today }), `w-served-${w.number}`))
-      : null);
+    w.status === "paused" && w.pause_reason
+      ? el("p", { class: "pause-reason", "data-testid": `w-pause-${w.number}` },
+        t("w.paused", { reason: w.pause_reason })) : null,
+    ticketLine(w, load, limit),
+    rosterLine(w.number, ix));
   });
   fill(byId("window-cards"), ...cards);
   byId("w-count").textContent = t("w.count", { open, all: windows.length });
@@ -248,7 +254,7 @@ export function renderDevices(devices, ix) {
   const rank = { offline: 0, fault: 1, warning: 2, unknown: 3 };
   bad.sort((a, b) => (rank[a.health] ?? 4) - (rank[b.health] ?? 4) || a.id.localeCompare(b.id));
   const items = bad.map((d) => el("li", {
-    class: `device health-${d.health}`, "data-testid": `device-${d.id}`,
+    class: `device dev-${d.health}`, "data-testid": `device-${d.id}`,
   },
   el("span", { class: `badge health-${d.health}` }, i18n.tOr(`health.${d.health}`, d.health)),
   el("div", { class: "device-body" },
@@ -256,7 +262,8 @@ export function renderDevices(devices, ix) {
       d.window ? ` · ${t("d.window", { n: d.window })}` : ""),
     el("p", { class: "device-problem" },
       d.problems.map(problemText).join("；"),
-      d.type === "printer" && d.paper ? ` · ${i18n.tOr(`paper.${d.paper}`, d.paper)}` : "",
+      d.type === "printer" && d.paper && !d.problems.length
+        ? ` · ${i18n.tOr(`paper.${d.paper}`, d.paper)}` : "",
       d.last_seen ? ` · ${t("d.seen", { time: clock(d.last_seen, ix.tz, i18n.lang()) })}` : ""))));
   if (!items.length && !linkDown) items.push(el("li", { class: "device ok hint" }, t("d.allok")));
   fill(byId("device-problems"), ...items);

@@ -56,8 +56,8 @@ register({
   "w.min": { zh: "{min} 分钟", en: "{min} min" },
   "w.idle": { zh: "空闲 {min} 分钟", en: "Idle {min} min" },
   "w.noticket": { zh: "无号票", en: "No ticket" },
-  "w.idlewait": { zh: "空闲 {min} 分钟，{n} 人可办", en: "Idle {min} min, {n} it could serve wait" },
-  "w.served": { zh: "今日办结 {n}", en: "Served today {n}" },
+  "w.idlewait": { zh: "空闲 {min} 分钟 · {n} 人可办", en: "Idle {min} min · {n} waiting" },
+  "w.served": { zh: "办结 {n}", en: "Done {n}" },
   "w.paused": { zh: "暂停：{reason}", en: "Paused: {reason}" },
 
   "a.title": { zh: "提醒", en: "Alerts" },
