@@ -309,7 +309,7 @@ class Sections:
                      col("opened", "整改单", "cases"),
                      col("closed_on_time", "按时办结", "closed on time"),
                      col("closed_late", "超期办结", "closed late"),
-                     col("open_in_time", "办理中", "open, not yet due"),
+                     col("open_in_time", "整改中（未到期）", "open, not yet due"),
                      col("open_overdue", "超期未办结", "open, overdue"),
                      col("on_time_rate", "按时办结率", "on-time rate", "pct"),
                      col("callback_on_time", "按时回访", "callback on time"),
