@@ -89,6 +89,21 @@ def share(hits: int, total: int) -> float | None:
     return round(hits / total, 3) if total else None
 
 
+def within_goal(start: datetime, end: datetime) -> bool:
+    """Whether `end` is at most the goal after `start` (exact: 20:00 is within, 20:01 not)."""
+    return (end - start).total_seconds() <= WITHIN_MIN * 60
+
+
+def missed_goal(issued_at: datetime, waiting: bool, cancelled_at: datetime | None,
+                now: datetime) -> bool:
+    """An uncalled ticket that already missed the goal: still waiting past it, or cancelled
+    after it (one cancelled or waiting within it never had the chance to be late; the same
+    count as the reports' called-within share)."""
+    if waiting:
+        return not within_goal(issued_at, now)
+    return cancelled_at is not None and not within_goal(issued_at, cancelled_at)
+
+
 def session_start(hours: OpeningHours, local: datetime) -> datetime | None:
     """Start of the opening-hours session that `local` (hall time) falls in, else None."""
     t = local.timetz().replace(tzinfo=None)

@@ -46,8 +46,8 @@ class CategoryService(View):
     category: str
     called: int  # tickets issued today in this category that were called at least once
     within_goal: int  # ... of which first called within the goal
-    late_waiting: int  # never called yet and already waiting longer than the goal
-    share_within_goal: float | None  # within_goal / (called + late_waiting)
+    late_uncalled: int  # never called, waiting (or cancelled) after longer than the goal
+    share_within_goal: float | None  # within_goal / (called + late_uncalled)
 
 
 class WindowLoad(View):
@@ -118,6 +118,7 @@ class _Ticket:
     queued_at: datetime
     called_at: datetime | None
     serving_at: datetime | None
+    finished_at: datetime | None
     window: int | None
     target_window: int | None
 
@@ -162,7 +163,7 @@ class MonitorService:
                  if i in tickets]
         called = sum(c.called for c in categories)
         within = sum(c.within_goal for c in categories)
-        late = sum(c.late_waiting for c in categories)
+        late = sum(c.late_uncalled for c in categories)
         summary = HallSummary(
             issued=len(tickets),
             served=sum(1 for t in tickets.values() if t.state == TicketState.DONE.value),
@@ -186,12 +187,13 @@ class MonitorService:
         rows = session.execute(select(
             TicketRow.id, TicketRow.issued_category, TicketRow.category, TicketRow.state,
             TicketRow.issued_at, TicketRow.queued_at, TicketRow.called_at, TicketRow.serving_at,
-            TicketRow.window, TicketRow.target_window,
+            TicketRow.finished_at, TicketRow.window, TicketRow.target_window,
         ).where(TicketRow.hall_id == self.ctx.hall_id, TicketRow.service_day == day))
         return {r.id: _Ticket(
             id=r.id, issued_category=r.issued_category, category=r.category, state=r.state,
             issued_at=r.issued_at, queued_at=r.queued_at, called_at=r.called_at,
-            serving_at=r.serving_at, window=r.window, target_window=r.target_window)
+            serving_at=r.serving_at, finished_at=r.finished_at, window=r.window,
+            target_window=r.target_window)
             for r in rows}
 
     def _first_calls(self, session: Session, day: date) -> dict[int, datetime]:
@@ -215,13 +217,14 @@ class MonitorService:
             first = first_calls.get(t.id)
             if first is not None:
                 called[t.issued_category] += 1
-                if rules.minutes(t.issued_at, first) <= rules.WITHIN_MIN:
+                if rules.within_goal(t.issued_at, first):
                     within[t.issued_category] += 1
-            elif (t.state == TicketState.WAITING.value
-                  and rules.minutes(t.issued_at, now) > rules.WITHIN_MIN):
+            elif rules.missed_goal(t.issued_at, t.state == TicketState.WAITING.value,
+                                   t.finished_at if t.state == TicketState.CANCELLED.value
+                                   else None, now):
                 late[t.issued_category] += 1
         return [CategoryService(category=c.code, called=called[c.code],
-                                within_goal=within[c.code], late_waiting=late[c.code],
+                                within_goal=within[c.code], late_uncalled=late[c.code],
                                 share_within_goal=rules.share(
                                     within[c.code], called[c.code] + late[c.code]))
                 for c in cfg.categories]

@@ -82,7 +82,7 @@ def test_share_within_goal_average_wait_and_window_times(client: TestClient,
 
     ov = overview(client)
     [qiye] = [c for c in ov["categories"] if c["category"] == "qiye"]
-    assert qiye == {"category": "qiye", "called": 2, "within_goal": 1, "late_waiting": 1,
+    assert qiye == {"category": "qiye", "called": 2, "within_goal": 1, "late_uncalled": 1,
                     "share_within_goal": 0.333}
     assert ov["summary"] == {"issued": 3, "served": 1, "waiting": 1, "at_windows": 1,
                              "called": 2, "avg_wait_min": 20.0, "share_within_goal": 0.333}
@@ -95,6 +95,18 @@ def test_share_within_goal_average_wait_and_window_times(client: TestClient,
     # The waiting count is the queue list's own.
     queues = client.get("/api/queues").json()
     assert ov["summary"]["waiting"] == sum(q["waiting"] for q in queues)
+
+
+def test_a_ticket_cancelled_after_the_goal_counts_as_late(client: TestClient,
+                                                          clock: FakeClock) -> None:
+    early, late = (client.post("/api/tickets", json={"category": "B"}).json()["public_token"]
+                   for _ in range(2))
+    clock.advance(minutes=5)
+    assert client.post(f"/api/tickets/public/{early}/cancel").status_code == 200
+    clock.advance(minutes=16)
+    assert client.post(f"/api/tickets/public/{late}/cancel").status_code == 200
+    [b] = [c for c in overview(client)["categories"] if c["category"] == "budongchan"]
+    assert (b["called"], b["late_uncalled"], b["share_within_goal"]) == (0, 1, 0.0)
 
 
 def test_idle_while_tickets_it_could_serve_wait(client: TestClient, clock: FakeClock) -> None:

@@ -98,6 +98,16 @@ def test_the_moments_conditions_count_from() -> None:
     assert rules.idle_while_waiting_since(at(9, 30), None) is None
 
 
+def test_the_goal_counts_exact_seconds_and_late_uncalled_tickets() -> None:
+    assert rules.within_goal(at(9, 0), at(9, 20))
+    assert not rules.within_goal(at(9, 0), at(9, 20, 1))
+    assert rules.missed_goal(at(9, 0), True, None, at(9, 20, 1))
+    assert not rules.missed_goal(at(9, 0), True, None, at(9, 20))
+    assert rules.missed_goal(at(9, 0), False, at(9, 25), at(10, 0))  # cancelled after it
+    assert not rules.missed_goal(at(9, 0), False, at(9, 10), at(10, 0))  # before it
+    assert not rules.missed_goal(at(9, 0), False, None, at(10, 0))  # e.g. called, no-show
+
+
 def test_numbers() -> None:
     assert rules.minutes(at(9, 0), at(9, 12, 33)) == 12.6
     assert rules.share(1, 3) == 0.333 and rules.share(0, 0) is None

@@ -89,7 +89,7 @@ export function renderQueues(queues, ov, ix) {
           : t("w.min", { min: mins(q.predicted_wait_min) }), `q-predicted-${q.category}`)),
       el("td", { class: lv && lv.share_within_goal !== null && lv.share_within_goal < 0.8 ? "num low" : "num",
         title: lv ? t("q.share.title", { goal: ov.goal_min, called: lv.called,
-          within: lv.within_goal, late: lv.late_waiting }) : undefined },
+          within: lv.within_goal, late: lv.late_uncalled }) : undefined },
       num(lv ? lv.share_within_goal : null, pct(lv ? lv.share_within_goal : null),
         `q-share-${q.category}`)),
       el("td", { class: cls("no_open_window") },
@@ -106,8 +106,8 @@ function dutyLine(w, load) {
     `w-served-${w.number}`, { class: "n served" }) : null;
   if (w.staff) {
     return el("p", { class: "duty", "data-testid": `w-duty-${w.number}` },
-      el("span", { class: "who" }, t("w.duty", { role: w.staff.role, name: w.staff.name }),
-        el("span", { class: "staff-id" }, ` ${w.staff.id}`)), served);
+      el("span", { class: "who", title: `${w.staff.name} ${w.staff.id}` },
+        t("w.duty", { role: w.staff.role, name: w.staff.name })), served);
   }
   const unstaffed = load?.unstaffed_min;
   const gap = unstaffed !== null && unstaffed !== undefined;
@@ -258,7 +258,7 @@ export function renderDevices(devices, ix) {
   },
   el("span", { class: `badge health-${d.health}` }, i18n.tOr(`health.${d.health}`, d.health)),
   el("div", { class: "device-body" },
-    el("p", { class: "device-name" }, i18n.tOr(`type.${d.type}`, d.type), " ", d.id,
+    el("p", { class: "device-name" }, i18n.tOr(`dtype.${d.type}`, d.type), " ", d.id,
       d.window ? ` · ${t("d.window", { n: d.window })}` : ""),
     el("p", { class: "device-problem" },
       d.problems.map(problemText).join("；"),
