@@ -7,11 +7,11 @@ import csv
 import io
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import ServicesFactory
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from report_support import WINDOWS, simulate_day
@@ -24,6 +24,7 @@ from hallserver.services import Services
 from hallserver.services.report_tables import Report, Table, Words
 from hallserver.store.models import FollowUpRow, RatingRow, TicketRow
 
+ServicesFactory = Callable[..., Services]  # the make_services fixture (tests/conftest.py)
 DAY = date(2026, 11, 23)  # a Monday
 START = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 
