@@ -14,7 +14,7 @@ import {
 } from "/static/dashboard_render.js";
 
 const { t, pick } = i18n;
-const DEBOUNCE_MS = 400;
+const DEBOUNCE_MS = 1000; // at most about one refresh a second, however busy the hall
 const ALERT_LIMIT = 200;
 
 const S = {

@@ -132,7 +132,8 @@ function ticketLine(w, load, limit) {
     return el("p", { class: `ticket ticket-${cur.state}` },
       el("strong", { class: "t-number", "data-testid": `w-ticket-${w.number}` }, cur.number),
       el("span", { class: "t-state" }, serving ? t("w.serving") : t("w.called")),
-      num(minutes ?? null, t("w.min", { min: mins(minutes) }), `w-serving-${w.number}`,
+      num(minutes ?? null, minutes === null || minutes === undefined ? t("dash")
+        : t("w.min", { min: mins(minutes) }), `w-serving-${w.number}`,
         { class: "n t-min" }));
   }
   if (load && load.idle_min !== null && load.idle_while_waiting_min === null) {
