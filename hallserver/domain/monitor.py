@@ -165,7 +165,7 @@ def queue_conditions(q: QueueFacts) -> list[Condition]:
         out.append(Condition(
             QUEUE_WAIT, q.code, "alarm",
             f"{q.prefix}类（{q.name_zh}）最长已等候 {q.longest_min:.0f} 分钟，"
-            f"超过 {q.warn_wait_min} 分钟",
+            f"达到提醒线 {q.warn_wait_min} 分钟",
             f"{q.prefix} ({q.name_en}): longest wait {q.longest_min:.0f} min, "
             f"threshold {q.warn_wait_min} min"))
     return out

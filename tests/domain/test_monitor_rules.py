@@ -30,6 +30,7 @@ def test_queue_thresholds_count_at_the_threshold_like_the_queue_warnings() -> No
     assert (waiting.kind, waiting.subject, waiting.level) == ("queue-waiting", "gongjijin", "warn")
     assert waiting.message == "F类（公积金）等候 10 人，达到提醒线 10 人"
     assert (wait.kind, wait.level) == ("queue-wait", "alarm")
+    assert wait.message == "F类（公积金）最长已等候 30 分钟，达到提醒线 30 分钟"
     assert wait.message_en == "F (Housing): longest wait 30 min, threshold 30 min"
 
 
