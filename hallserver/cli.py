@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from hallserver.settings import DEFAULT_CONFIG, Settings
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from devices.config.provision import HallOutline
     from hallserver.config.models import HallConfig
 
@@ -180,14 +182,18 @@ def cmd_devices_schema(args: argparse.Namespace) -> int:
 
 
 def _init(settings: Settings, admin_password: str | None, staff_password: str | None,
-          extra_users: Sequence[tuple[str, str, str]] = ()) -> str | None:
-    """Migrate, apply the layout file, create logins; returns a generated admin password."""
+          extra_users: Sequence[tuple[str, str, str]] = (), *,
+          load_layout: bool = True) -> str | None:
+    """Migrate, apply the layout file, create logins; returns a generated admin password.
+
+    `load_layout=False` keeps the database's layout (an admin's edits) when it has one."""
     from hallserver.app import build_services  # noqa: PLC0415
     from hallserver.services.auth import Role  # noqa: PLC0415
 
     services = build_services(settings)
     try:
-        services.layout.seed_from_file(settings.config, actor="init-db")
+        if load_layout:
+            services.layout.seed_from_file(settings.config, actor="init-db")
         generated = None
         if admin_password is None:
             admin_password = generated = secrets.token_urlsafe(12)
@@ -220,10 +226,19 @@ def _serve(settings: Settings) -> None:
     from hallserver.app import create_app  # noqa: PLC0415
 
     app = create_app(settings)
-    # Live pages hold event streams open: on Ctrl-C, give them 3 s and then end them (without
-    # it uvicorn waits for every browser to leave).
-    uvicorn.run(app, host=settings.host, port=settings.port, workers=1, log_level="info",
-                access_log=False, timeout_graceful_shutdown=3)
+    live = app.state.services.live
+
+    class Server(uvicorn.Server):
+        """Ends the live pages' event streams first on Ctrl-C / SIGTERM: uvicorn waits for
+        open responses, and a stream never ends by itself (browsers reconnect later)."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            live.close()
+            super().handle_exit(sig, frame)
+
+    Server(uvicorn.Config(app, host=settings.host, port=settings.port, workers=1,
+                          log_level="info", access_log=False,
+                          timeout_graceful_shutdown=3)).run()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -259,8 +274,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mqtt_port=args.mqtt_port, simulate=not args.no_sim,
         simulate_except=list(REAL_KIOSK_DEVICES) if args.real_kiosks else [],
     )
+    # --keep keeps the previous run's layout too (edits made on /admin survive a restart).
     _init(settings, DEMO_PASSWORD, DEMO_PASSWORD,
-          extra_users=[("manager", "值班主任 Duty manager", "manager")])
+          extra_users=[("manager", "值班主任 Duty manager", "manager")], load_layout=not args.keep)
     base = f"http://{settings.host}:{settings.port}"
     print(f"""
 OneWindow 一窗通 demo hall (SQLite: {DEMO_DB}, opening hours {'enforced' if args.enforce_hours

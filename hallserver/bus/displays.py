@@ -191,7 +191,8 @@ class DisplaySync:
         zone = next((d.zone for d in self.registry.known.values()
                      if d.window == change.window and d.zone is not None), None)
         call = announcement(change.number, change.window, recall=change.recall,
-                            call_id=uuid.uuid4().hex, repeat=self.repeat)
+                            call_id=uuid.uuid4().hex, repeat=self.repeat,
+                            cfg=self.displays.layout())
         for device in self.registry.known.values():
             if device.type is DeviceType.SCREEN and device.zone in {None, zone}:
                 self.publisher.publish(cmd(self.hall_id, device.type, device.id, "announce"),

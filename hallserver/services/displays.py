@@ -51,10 +51,13 @@ def window_display(info: WindowInfo, *, version: int) -> m.WindowDisplayState:
         note=note)
 
 
-def announcement(number: str, window: int, *, call_id: str, recall: bool,
-                 repeat: int = 2) -> m.CallAnnouncement:
-    """The call a screen highlights and reads aloud."""
-    zh, en, speech = call_text(number, window)
+def announcement(number: str, window: int, *, call_id: str, recall: bool, repeat: int = 2,
+                 cfg: HallConfig | None = None) -> m.CallAnnouncement:
+    """The call a screen highlights and reads aloud (named as the layout `cfg` names the
+    window, when its name carries its own number: 综合受理3号窗口)."""
+    named = next((w.name for w in cfg.windows if w.number == window), None) if cfg else None
+    zh, en, speech = call_text(number, window, named.zh if named else None,
+                               named.en if named else None)
     return m.CallAnnouncement(call_id=call_id, number=number, window=window,
                               text=m.Text(zh=zh, en=en), speech=speech, repeat=repeat,
                               recall=recall)
@@ -91,7 +94,7 @@ class DisplayService:
             last = self._latest_call(session, cfg, zone)
         if last is not None:
             latest = announcement(last.number, last.window or 0, recall=last.recalls > 0,
-                                  call_id=f"ticket-{last.id}-r{last.recalls}")
+                                  call_id=f"ticket-{last.id}-r{last.recalls}", cfg=cfg)
         return m.ScreenState(version=version, windows=windows, queues=queues, latest=latest)
 
     def kiosk(self, *, version: int) -> m.KioskState:

@@ -48,7 +48,6 @@ class HallChange:
     category: str | None = None
     ticket_id: int | None = None
     recall: bool = False
-    recalls: int = 0  # with "call": how many times this ticket was called again before
     token: str | None = None  # with "arm": the pad's rating token
     case_id: int | None = None  # with "receipt": the case whose receipt to print
     reprint: bool = False  # with "receipt": a copy (补打)

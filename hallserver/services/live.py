@@ -18,6 +18,7 @@ cannot grow the server's memory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -82,6 +83,7 @@ class LiveHub:
         self._subscribers: set[_Subscriber] = set()
         self._history: deque[LiveEvent] = deque(maxlen=REPLAY_LIMIT)
         self._calls: deque[LiveEvent] = deque(maxlen=RECENT_CALLS)
+        self._closed = False
         ctx.listeners.append(self.on_change)
 
     # -- producing ------------------------------------------------------------------------
@@ -119,9 +121,10 @@ class LiveHub:
         with self.ctx.db.read() as session:
             cfg = self.ctx.layout.current(session)
         window = next((w for w in cfg.windows if w.number == change.window), None)
-        call_id = f"ticket-{change.ticket_id}-r{change.recalls}"
+        # Unique per call (a ticket called again after a transfer restarts its recall count).
+        call_id = f"ticket-{change.ticket_id}-{uuid.uuid4().hex[:8]}"
         said = announcement(change.number, change.window, call_id=call_id,
-                            recall=change.recall, repeat=cfg.screen.repeat)
+                            recall=change.recall, repeat=cfg.screen.repeat, cfg=cfg)
         return {
             "call_id": call_id, "number": said.number, "window": said.window,
             "window_name": ({"zh": window.name.zh, "en": window.name.en} if window else None),
@@ -159,6 +162,8 @@ class LiveHub:
         """Events for one browser: `hello`, anything it missed, then live events."""
         sub = _Subscriber(loop=asyncio.get_running_loop())
         with self._lock:
+            if self._closed:
+                return
             self._subscribers.add(sub)
         try:
             missed = self.missed_since(last_id)
@@ -183,6 +188,15 @@ class LiveHub:
                 yield queued
         finally:
             self._forget(sub)
+
+    def close(self) -> None:
+        """End every open stream (the server is stopping; browsers reconnect to the next)."""
+        with self._lock:
+            self._closed = True
+            subscribers = list(self._subscribers)
+        for sub in subscribers:
+            with contextlib.suppress(RuntimeError):  # its loop is already closed
+                sub.loop.call_soon_threadsafe(sub.queue.put_nowait, None)
 
     def _forget(self, sub: _Subscriber) -> None:
         with self._lock:

@@ -207,8 +207,7 @@ class WindowService:
             ticket.recall(a.now)
             a.save(row, ticket, "recall", TicketState.CALLED, user.username)
             self.ctx.changed(HallChange("call", window=number, number=row.number,
-                                        category=row.category, ticket_id=row.id, recall=True,
-                                        recalls=ticket.recalls))
+                                        category=row.category, ticket_id=row.id, recall=True))
         return self._run(number, user, act)
 
     def start(self, number: int, user: Principal) -> WindowInfo:

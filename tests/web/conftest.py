@@ -43,6 +43,7 @@ def hall(tmp_path: Path) -> Iterator[Hall]:
     try:
         yield Hall(url=f"http://127.0.0.1:{port}", services=app.state.services, clock=clock)
     finally:
+        app.state.services.live.close()  # open event streams end (as `hallserver serve` does)
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()

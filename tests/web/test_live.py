@@ -114,7 +114,7 @@ def test_a_call_carries_its_announcement(hall: Hall) -> None:
     assert call.data["text"]["zh"] == "请 A001 号到 1 号窗口办理"
     assert call.data["speech"] == "请A零零一号，到一号窗口办理"
     assert call.data["recall"] is False
-    assert call.data["call_id"].endswith("-r0")
+    assert call.data["call_id"].startswith("ticket-")
     assert call.data["window_name"]["zh"]
     assert hall.services.live.recent_calls()[0] == call.data
 
@@ -129,7 +129,9 @@ def test_a_recall_is_announced_again_with_its_own_id(hall: Hall) -> None:
             assert client.post("/api/windows/1/recall").status_code == 200
         call = s.next("call")
     assert call.data["recall"] is True
-    assert call.data["call_id"].endswith("-r1")
+    calls = hall.services.live.recent_calls()
+    assert [c["recall"] for c in calls] == [True, False]
+    assert calls[0]["call_id"] != calls[1]["call_id"]  # one id per call, recalls included
 
 
 def test_a_reconnect_replays_what_it_missed(hall: Hall) -> None:
@@ -176,4 +178,14 @@ def test_every_subscriber_gets_every_event_and_leaves_cleanly(hall: Hall) -> Non
         if hall.services.live.subscribers == 0:
             break
         deadline.wait(0.1)
+    assert hall.services.live.subscribers == 0
+
+
+def test_closing_the_hub_ends_every_stream(hall: Hall) -> None:
+    """What `hallserver serve` does on Ctrl-C: streams end, so the server can stop at once."""
+    with stream(hall) as s:
+        s.next("hello")
+        hall.services.live.close()
+        s._thread.join(timeout=WAIT_S)  # the response ended: the reader thread returns
+        assert not s._thread.is_alive()
     assert hall.services.live.subscribers == 0
