@@ -69,25 +69,28 @@ def effective_servers(
     """Share of the given windows' time that goes to the category.
 
     A window splits its time across its skills in proportion to the waiting work of each,
-    with secondary skills weighted down. Windows with the same skills share one computation.
+    with secondary skills weighted down. (The layout lists a category once per window.)
     """
     work: dict[str, float] = {}  # waiting work per category (plus one service)
-    shares: dict[tuple[str, tuple[str, ...]], float] = {}
     total = 0.0
     for w in windows:
-        if category != w.primary and category not in w.secondary:
+        primary = w.primary
+        if category != primary and category not in w.secondary:
             continue
-        key = (w.primary, w.secondary)
-        share = shares.get(key)
-        if share is None:
-            weights = {}
-            for skill in w.skills:
-                load = work.get(skill)
-                if load is None:
-                    load = work[skill] = (waiting.get(skill, 0) + 1) * estimator.mean(skill)
-                weights[skill] = load * (1.0 if skill == w.primary else SECONDARY_SHARE_WEIGHT)
-            share = shares[key] = weights[category] / sum(weights.values())
-        total += share
+        load = work.get(primary)
+        if load is None:
+            load = work[primary] = (waiting.get(primary, 0) + 1) * estimator.mean(primary)
+        weights = load * 1.0
+        mine = weights if primary == category else 0.0
+        for skill in w.secondary:
+            load = work.get(skill)
+            if load is None:
+                load = work[skill] = (waiting.get(skill, 0) + 1) * estimator.mean(skill)
+            weight = load * SECONDARY_SHARE_WEIGHT
+            weights += weight
+            if skill == category:
+                mine = weight
+        total += mine / weights
     return total
 
 def forecast(
@@ -115,8 +118,10 @@ def forecast(
         return WaitForecast(people_ahead, float("inf"), 0.0, assumed)
     ahead: float = people_ahead
     if now is not None and sessions:
-        if not any(start <= now < end for start, end in sessions):
-            # closed now: the windows open idle and call the first ones in line at once
+        for start, end in sessions:
+            if start <= now < end:
+                break
+        else:  # closed now: the windows open idle and call the first ones in line at once
             ahead = max(0.0, people_ahead + 1 - servers)
         minutes = wall_clock_minutes(now, ahead * estimator.mean(category) / servers, sessions)
     else:

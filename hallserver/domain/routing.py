@@ -132,25 +132,53 @@ class WeightedHeadOfLine:
 
     config: RoutingConfig = field(default_factory=RoutingConfig)
     name: str = "weighted-hol"
+    _fixed: tuple[RoutingConfig, dict[str, Term]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def terms(self, window: WindowView, ticket: Ticket, now: datetime) -> list[Term]:
         """Every part of the ticket's score at this window."""
         cfg = self.config
-        credits = base_credit_terms(ticket, now, cfg)
+        fixed = self._fixed_terms()
+        credits = []
+        if ticket.priority:
+            credits.append(fixed["priority"])
+        if ticket.appointment_at is not None and (
+            now >= ticket.appointment_at - timedelta(minutes=cfg.appointment_due_before_min)
+        ):
+            credits.append(fixed["appointment"])
         if window.priority_lane and ticket.priority:
-            credits.append(Term("绿色通道窗口", "priority-lane window",
-                                cfg.priority_lane_window_credit_min))
+            credits.append(fixed["lane"])
         if (window.express and ticket.expected_minutes is not None
                 and ticket.expected_minutes <= cfg.express_max_minutes):
-            credits.append(Term("快办", "quick item at express window", cfg.express_credit_min))
+            credits.append(fixed["express"])
         if ticket.target_window == window.number:
-            credits.append(Term("转入本窗口", "transferred to this window",
-                                cfg.priority_credit_min))
-        terms = [Term("等待", "waited", ticket.wait_minutes(now)), *credits,
-                 *cap_term(credits, cfg)]
+            credits.append(fixed["transfer"])
+        terms = [Term("等待", "waited", ticket.wait_minutes(now))]
+        if credits:
+            terms += credits
+            terms += cap_term(credits, cfg)
         if ticket.category != window.primary:
-            terms.append(Term("兼办", "secondary skill", -cfg.secondary_penalty_min))
+            terms.append(fixed["secondary"])
         return terms
+
+    def _fixed_terms(self) -> dict[str, Term]:
+        """The terms that depend on the tuning only, built once per config (terms are
+        immutable, so choices may share them)."""
+        cached = self._fixed
+        if cached is None or cached[0] is not self.config:
+            cfg = self.config
+            cached = (cfg, {
+                "priority": Term("绿色通道", "priority lane", cfg.priority_credit_min),
+                "appointment": Term("预约到时", "appointment due", cfg.appointment_credit_min),
+                "lane": Term("绿色通道窗口", "priority-lane window",
+                             cfg.priority_lane_window_credit_min),
+                "express": Term("快办", "quick item at express window", cfg.express_credit_min),
+                "transfer": Term("转入本窗口", "transferred to this window",
+                                 cfg.priority_credit_min),
+                "secondary": Term("兼办", "secondary skill", -cfg.secondary_penalty_min),
+            })
+            self._fixed = cached
+        return cached[1]
 
     def score(self, window: WindowView, ticket: Ticket, now: datetime,
               wait: float | None = None) -> float:
@@ -187,13 +215,26 @@ class WeightedHeadOfLine:
         """Scan each served queue oldest first, stopping once no later ticket can place.
 
         Only the winner's terms (the explanation) are built; the others are scored by
-        `score`, which gives the same float as summing their terms."""
-        ceiling = self.config.max_credit_min
+        `score`, which gives the same float as summing their terms. A ticket without any
+        possible credit here scores its wait (less the penalty on a secondary skill), so in
+        one queue such tickets score lower the younger they are: behind two of them, no
+        further one can become the best or the runner-up, and it is skipped unscored."""
+        cfg = self.config
+        ceiling = cfg.max_credit_min
+        express_max = cfg.express_max_minutes if window.express else None
         best: Ticket | None = None
         best_score = 0.0
         second: tuple[str, float] | None = None
         for category in window.skills:
+            plain_seen = 0
             for ticket in queues.get(category, ()):
+                if (not ticket.priority and ticket.appointment_at is None
+                        and ticket.target_window is None and ticket.category == category
+                        and (express_max is None or ticket.expected_minutes is None
+                             or ticket.expected_minutes > express_max)):
+                    if plain_seen == 2:
+                        continue
+                    plain_seen += 1
                 wait = ticket.wait_minutes(now)
                 if second is not None and wait + ceiling < second[1]:
                     break  # later tickets are younger still: none can beat the best two

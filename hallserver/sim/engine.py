@@ -108,6 +108,8 @@ class _Run:
         self.estimator = ServiceTimeEstimator(prior_minutes=dict(day.priors))
         self.counters = dict.fromkeys(day.categories, 0)
         self.base = day.start
+        self._last_t = 0.0
+        self._last_dt = self.base
         self.sessions = [(self._dt(a), self._dt(b)) for a, b in day.sessions]
         self.started_at = [0.0] * n
         self.result = RunResult(
@@ -125,7 +127,10 @@ class _Run:
         heapq.heappush(self.events, (t, kind, self.seq, arg))
 
     def _dt(self, t: float) -> datetime:
-        return self.base + timedelta(0, t * 60.0)  # positional: faster, same value
+        if t != self._last_t:  # calls follow arrivals and completions at the same time
+            self._last_t = t
+            self._last_dt = self.base + timedelta(0, t * 60.0)  # = timedelta(minutes=t)
+        return self._last_dt
 
     def run(self) -> None:
         arrivals = self.day.customers
@@ -172,7 +177,8 @@ class _Run:
             appointment_at=None if c.appointment is None else self._dt(c.appointment),
             item_code=c.item, expected_minutes=c.expected)
         self.tickets[c.index] = ticket
-        if base_credit_terms(ticket, now, day.routing):
+        if (c.priority or c.appointment is not None) and base_credit_terms(ticket, now,
+                                                                           day.routing):
             ahead = people_ahead(ticket, self.disp.waiting(c.category), now, day.routing)
         else:
             ahead = self.waiting_n[c.category]  # no credit: everyone waiting is ahead
