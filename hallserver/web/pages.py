@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -48,6 +51,45 @@ def _shell(name: str) -> FileResponse:
 def login_redirect(next_path: str) -> RedirectResponse:
     """Send an anonymous visitor to the login page, coming back to `next_path` after."""
     return RedirectResponse(f"/login?next={quote(next_path, safe='/')}", status_code=303)
+
+
+MANAGERS = frozenset({"manager", "admin"})
+ADMINS = frozenset({"admin"})
+
+_FORBIDDEN = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>无权访问 / Forbidden</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/static/common.css"></head>
+<body class="plain"><main class="notice"><h1>{heading}</h1>
+<p>{zh}</p>
+<p lang="en">{en}</p>
+<p><a href="/login?next={path}">换个账号登录 / Log in as someone else</a></p>
+</main></body></html>
+"""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What the 403 page of a role-restricted page says; `{user}` in `zh` / `en` becomes the
+    signed-in username."""
+
+    heading: str
+    zh: str
+    en: str
+
+
+def role_page(user: Principal | None, path: str, shell: str, roles: Collection[str],
+              refusal: Refusal) -> Response:
+    """A page for some roles only: anonymous visitors go to the login page (303, back to
+    `path` after), a signed-in user without the role gets a 403 page, the others the shell."""
+    if user is None:
+        return login_redirect(path)
+    if user.role not in roles:
+        who = html.escape(user.username)
+        body = _FORBIDDEN.format(heading=refusal.heading, zh=refusal.zh.format(user=who),
+                                 en=refusal.en.format(user=who), path=quote(path, safe="/"))
+        return HTMLResponse(body, status_code=403, headers=SHELL_HEADERS)
+    return _shell(shell)
 
 
 @router.get("/login")
