@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from support import PASSWORD
-from web_support import Hall, chromium_missing
+from web_support import Hall, browser_marks, fill_login_form, login
 
 from devices.protocol.topics import DeviceType
 from hallserver.services.devices import DeviceInfo
 
-_MISSING = chromium_missing()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(_MISSING is not None and not os.environ.get("ONEWINDOW_REQUIRE_CHROMIUM"),
-                       reason=f"browser tests skipped: {_MISSING}"),
-]
+pytestmark = browser_marks()
 
-
-def login(page: Page, hall: Hall, username: str) -> None:
-    """Log the browser context in through the API (the cookie lands in the context)."""
-    r = page.context.request.post(f"{hall.url}/api/auth/login",
-                                  data={"username": username, "password": PASSWORD})
-    assert r.ok, r.text()
 
 
 def open_admin(page: Page, hall: Hall) -> None:
@@ -43,9 +30,7 @@ def shot(page: Page, shots: Path, name: str, full: bool = False) -> None:
 def test_anonymous_goes_to_login_and_comes_back(page: Page, hall: Hall) -> None:
     page.goto("/admin")
     expect(page).to_have_url(re.compile(r"/login\?next=/admin$"))
-    page.get_by_label("工号 / 用户名").fill("admin")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    fill_login_form(page, "admin")
     expect(page).to_have_url(re.compile(r"/admin$"))
     expect(page.get_by_role("heading", name="系统管理")).to_be_visible()
 

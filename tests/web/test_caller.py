@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 from sqlalchemy import select
 from support import PASSWORD
-from web_support import Hall, chromium_missing
+from web_support import Hall, browser_marks, fill_login_form, login
 
 from devices.protocol.topics import DeviceType
 from hallserver.services.devices import DeviceInfo
 from hallserver.store.models import TicketRow
 
-_MISSING = chromium_missing()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(_MISSING is not None and not os.environ.get("ONEWINDOW_REQUIRE_CHROMIUM"),
-                       reason=f"browser tests skipped: {_MISSING}"),
-]
+pytestmark = browser_marks()
 
-
-def login(page: Page, hall: Hall, username: str) -> None:
-    """Log the browser context in through the API (the cookie lands in the context)."""
-    r = page.context.request.post(f"{hall.url}/api/auth/login",
-                                  data={"username": username, "password": PASSWORD})
-    assert r.ok, r.text()
 
 
 def open_caller(page: Page, hall: Hall, username: str, window: int) -> None:
@@ -57,9 +44,7 @@ def test_anonymous_visitor_is_sent_to_login_and_back(page: Page, hall: Hall,
     page.goto("/window/1")
     expect(page).to_have_url(re.compile(r"/login\?next=/window/1$"))
     expect(page.get_by_role("heading", name="工作人员登录")).to_be_visible()
-    page.get_by_label("工号 / 用户名").fill("10001")
-    page.get_by_label("密码").fill("wrong-password")
-    page.get_by_role("button", name="登录").click()
+    fill_login_form(page, "10001", "wrong-password")
     expect(page.get_by_role("alert")).to_be_visible()
     shot(page, shots, "login-error")
     page.get_by_label("密码").fill(PASSWORD)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,26 +14,14 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from support import PASSWORD
-from web_support import Hall, chromium_missing
+from web_support import Hall, browser_marks, fill_login_form, login
 
 from devices.protocol.messages import DeviceStatus, PaperState, Presence, PrinterStatus
 from devices.protocol.topics import DeviceType
 from hallserver.services.devices import DeviceInfo
 
-_MISSING = chromium_missing()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(_MISSING is not None and not os.environ.get("ONEWINDOW_REQUIRE_CHROMIUM"),
-                       reason=f"browser tests skipped: {_MISSING}"),
-]
+pytestmark = browser_marks()
 
-
-def login(page: Page, hall: Hall, username: str) -> None:
-    """Log the browser context in through the API (the cookie lands in the context)."""
-    r = page.context.request.post(f"{hall.url}/api/auth/login",
-                                  data={"username": username, "password": PASSWORD})
-    assert r.ok, r.text()
 
 
 def open_dashboard(page: Page, hall: Hall, username: str = "manager") -> None:
@@ -265,9 +252,7 @@ def test_alert_appears_live_when_a_queue_passes_its_threshold(page: Page, hall: 
 def test_anonymous_is_sent_to_login_and_back(page: Page, hall: Hall) -> None:
     page.goto("/dashboard")
     expect(page).to_have_url(re.compile(r"/login\?next=/dashboard$"))
-    page.get_by_label("工号 / 用户名").fill("manager")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    fill_login_form(page, "manager")
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     expect(page.get_by_role("heading", name="大厅管理看板")).to_be_visible()
     expect(page.get_by_test_id("sum-issued")).to_have_text("0")

@@ -5,31 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 from report_support import simulate_day
-from support import PASSWORD, SHANGHAI
-from web_support import Hall, chromium_missing
+from support import SHANGHAI
+from web_support import Hall, browser_marks, fill_login_form, login
 
-_MISSING = chromium_missing()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(_MISSING is not None and not os.environ.get("ONEWINDOW_REQUIRE_CHROMIUM"),
-                       reason=f"browser tests skipped: {_MISSING}"),
-]
+pytestmark = browser_marks()
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 
-
-def login(page: Page, hall: Hall, username: str) -> None:
-    r = page.context.request.post(f"{hall.url}/api/auth/login",
-                                  data={"username": username, "password": PASSWORD})
-    assert r.ok, r.text()
 
 
 def shot(page: Page, shots: Path, name: str, *, full: bool = False) -> None:
@@ -39,9 +27,7 @@ def shot(page: Page, shots: Path, name: str, *, full: bool = False) -> None:
 def test_anonymous_goes_to_login_and_staff_are_refused(page: Page, hall: Hall) -> None:
     page.goto("/reports")
     expect(page).to_have_url(re.compile(r"/login\?next=/reports$"))
-    page.get_by_label("工号 / 用户名").fill("manager")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    fill_login_form(page, "manager")
     expect(page).to_have_url(re.compile(r"/reports"))
     expect(page.get_by_role("heading", name="统计报表")).to_be_visible()
     page.goto("about:blank")  # the report page would follow its own 401 to the login page

@@ -6,7 +6,6 @@ from __future__ import annotations
 import array
 import io
 import math
-import os
 import re
 import socket
 import threading
@@ -21,18 +20,13 @@ import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Page, expect
-from support import DEMO_CONFIG, MONDAY_MORNING, PASSWORD, FakeClock, seed_users
-from web_support import Hall, chromium_missing
+from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, seed_users
+from web_support import Hall, browser_marks
 
 from hallserver.app import create_app
 from hallserver.settings import Settings
 
-_MISSING = chromium_missing()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(_MISSING is not None and not os.environ.get("ONEWINDOW_REQUIRE_CHROMIUM"),
-                       reason=f"browser tests skipped: {_MISSING}"),
-]
+pytestmark = browser_marks()
 
 FULL_HD = {"width": 1920, "height": 1080}
 # Chromium reports a refused connection (the server restarting) as a console error.
@@ -70,17 +64,6 @@ def enable_sound(page: Page) -> None:
         expect(overlay).to_be_hidden()
 
 
-@contextmanager
-def staff(hall: Hall, window: int = 1, username: str = "10001") -> Iterator[httpx.Client]:
-    """An HTTP client of a staff member signed in at a window (as role A)."""
-    with httpx.Client(base_url=hall.url, timeout=10) as client:
-        r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        r = client.post(f"/api/windows/{window}/sign-in", json={"role": "A"})
-        assert r.status_code == 200, r.text
-        yield client
-
-
 def call_next(client: httpx.Client, window: int = 1) -> dict[str, Any]:
     r = client.post(f"/api/windows/{window}/call-next")
     assert r.status_code == 200, r.text
@@ -101,7 +84,7 @@ def test_a_call_appears_within_a_second_with_its_words(browser: Any, hall: Hall,
     for _ in range(3):
         hall.issue("A")
     hall.issue("C")
-    with staff(hall) as desk, screen(browser, hall.url) as page:
+    with hall.at_window() as desk, screen(browser, hall.url) as page:
         expect(page.get_by_test_id("hall")).to_have_text("示范区政务服务中心")
         expect(page.get_by_test_id("latest")).to_contain_text("暂无叫号")
         expect(page.get_by_test_id("waiting-qiye")).to_have_text("3 人")
@@ -139,7 +122,7 @@ def test_a_call_appears_within_a_second_with_its_words(browser: Any, hall: Hall,
 def test_calls_in_a_row_are_read_one_after_another(browser: Any, hall: Hall) -> None:
     for _ in range(2):
         hall.issue("A")
-    with staff(hall, 1) as one, staff(hall, 2, "10002") as two, \
+    with hall.at_window(1) as one, hall.at_window(2, "10002") as two, \
             screen(browser, hall.url) as page:
         enable_sound(page)
         call_next(one, 1)
@@ -155,7 +138,7 @@ def test_english_screen_and_idle_hall(browser: Any, hall: Hall, shots: Path) -> 
     for _ in range(4):
         hall.issue("B")
     hall.issue("E")
-    with staff(hall, 15, "10015") as desk:
+    with hall.at_window(15, "10015") as desk:
         call_next(desk, 15)
     with screen(browser, hall.url, lang="en") as page:
         expect(page.get_by_test_id("latest-text")).to_have_text(
@@ -283,7 +266,7 @@ def test_the_screen_recovers_after_the_server_restarts(browser: Any,
         restartable.start()
         expect(page.get_by_test_id("conn")).to_be_hidden(timeout=20_000)
         hall = Hall(url=url, services=None, clock=restartable.clock)  # type: ignore[arg-type]
-        with staff(hall) as desk:
+        with hall.at_window() as desk:
             call_next(desk)
         # The new server's stream: the call shows (and is read) without a reload.
         expect(page.get_by_test_id("latest-number")).to_have_text("A001", timeout=2000)
@@ -308,7 +291,7 @@ def _wav(body: bytes) -> tuple[float, float]:
 
 def test_call_audio_is_a_plausible_mandarin_wav(hall: Hall) -> None:
     hall.issue("A")
-    with staff(hall) as desk:
+    with hall.at_window() as desk:
         call_next(desk)
     call = state(hall.url)["calls"][0]
     assert call["speech"] == "请A零零一号，到一号窗口办理"
@@ -329,7 +312,7 @@ def test_call_audio_is_a_plausible_mandarin_wav(hall: Hall) -> None:
 
 def test_audio_only_for_real_calls_of_today(hall: Hall) -> None:
     hall.issue("A")
-    with staff(hall) as desk:
+    with hall.at_window() as desk:
         call_next(desk)
     call_id = state(hall.url)["calls"][0]["id"]
     missing = httpx.get(f"{hall.url}/api/screen/audio.wav", params={"call": call_id + 1},

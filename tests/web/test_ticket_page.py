@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,17 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import Page, expect
-from support import PASSWORD
-from web_support import Hall, chromium_missing
+from web_support import Hall, browser_marks
 
-_MISSING = chromium_missing()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(_MISSING is not None and not os.environ.get("ONEWINDOW_REQUIRE_CHROMIUM"),
-                       reason=f"browser tests skipped: {_MISSING}"),
-]
+pytestmark = browser_marks()
 
 PHONE = {"width": 375, "height": 812}
 
@@ -49,17 +41,6 @@ def phone(browser: Any, hall: Hall, path: str, *, lang: str = "zh") -> Iterator[
     assert not errors, "\n".join(errors)
 
 
-@contextmanager
-def desk(hall: Hall, window: int = 1, username: str = "10001") -> Iterator[httpx.Client]:
-    """Staff signed in at a window (role A)."""
-    with httpx.Client(base_url=hall.url, timeout=10) as client:
-        r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        assert client.post(f"/api/windows/{window}/sign-in", json={"role": "A"}).status_code \
-            == 200
-        yield client
-
-
 def act(client: httpx.Client, step: str, window: int = 1) -> None:
     r = client.post(f"/api/windows/{window}/{step}")
     assert r.status_code == 200, r.text
@@ -74,7 +55,7 @@ def test_position_and_the_about_to_be_called_notice(browser: Any, hall: Hall,
     tickets = [hall.issue("A") for _ in range(5)]
     mine = tickets[4]
     assert mine["status_path"] == f"/t/{mine['public_token']}"  # what the QR code holds
-    with desk(hall) as staff, phone(browser, hall, mine["status_path"]) as page:
+    with hall.at_window() as staff, phone(browser, hall, mine["status_path"]) as page:
         expect(page.get_by_test_id("number")).to_have_text("A005")
         expect(page.get_by_test_id("category")).to_have_text("企业开办")
         expect(page.get_by_test_id("state")).to_have_text("排队中")
@@ -136,7 +117,7 @@ def test_cancel_asks_first_then_gives_the_place_up(browser: Any, hall: Hall,
 def test_a_missed_ticket_rejoins_the_queue(browser: Any, hall: Hall, shots: Path) -> None:
     mine = hall.issue("A")
     hall.issue("A")
-    with desk(hall) as staff:
+    with hall.at_window() as staff:
         act(staff, "call-next")
         act(staff, "no-show")
     with phone(browser, hall, mine["status_path"]) as page:
@@ -153,7 +134,7 @@ def test_a_missed_ticket_rejoins_the_queue(browser: Any, hall: Hall, shots: Path
 
 def test_a_refusal_is_shown_as_the_server_words_it(browser: Any, hall: Hall) -> None:
     mine = hall.issue("A")
-    with desk(hall) as staff:
+    with hall.at_window() as staff:
         act(staff, "call-next")
         act(staff, "no-show")
     with phone(browser, hall, mine["status_path"]) as page:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from support import PASSWORD, FakeClock
 
 from hallserver.services import Services
@@ -32,6 +34,30 @@ def chromium_missing() -> str | None:
     return None
 
 
+def browser_marks() -> list[pytest.MarkDecorator]:
+    """`pytestmark` of a browser test module: slow, and skipped when Chromium or Playwright is
+    missing (unless ONEWINDOW_REQUIRE_CHROMIUM is set: then the `browser` fixture fails)."""
+    missing = chromium_missing()
+    return [pytest.mark.slow,
+            pytest.mark.skipif(missing is not None
+                               and not os.environ.get("ONEWINDOW_REQUIRE_CHROMIUM"),
+                               reason=f"browser tests skipped: {missing}")]
+
+
+def login(page: Any, hall: Hall, username: str) -> None:
+    """Log the browser context in through the API (the cookie lands in the context)."""
+    r = page.context.request.post(f"{hall.url}/api/auth/login",
+                                  data={"username": username, "password": PASSWORD})
+    assert r.ok, r.text()
+
+
+def fill_login_form(page: Any, username: str, password: str = PASSWORD) -> None:
+    """On the login page: type the 工号 and password and press 登录."""
+    page.get_by_label("工号 / 用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
 @dataclass
 class Hall:
     """A running hall server: its base URL, services (for setup) and clock."""
@@ -46,6 +72,14 @@ class Hall:
         with httpx.Client(base_url=self.url, timeout=10) as client:
             r = client.post("/api/auth/login",
                             json={"username": username, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            yield client
+
+    @contextmanager
+    def at_window(self, window: int = 1, username: str = "10001") -> Iterator[httpx.Client]:
+        """An HTTP client of a staff member signed in at a window (as role A)."""
+        with self.login(username) as client:
+            r = client.post(f"/api/windows/{window}/sign-in", json={"role": "A"})
             assert r.status_code == 200, r.text
             yield client
 

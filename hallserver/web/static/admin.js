@@ -5,9 +5,10 @@ import "/static/admin_words.js";
 import { refreshAudit, refreshDevices } from "/static/admin_devices.js";
 import { createEditor, sectionOf } from "/static/admin_layout.js";
 import { createUsers } from "/static/admin_users.js";
-import { ApiError, get, goLogin, post } from "/static/lib/api.js";
+import { ApiError, get, goLogin } from "/static/lib/api.js";
 import { byId, clock, el, fill } from "/static/lib/dom.js";
 import * as i18n from "/static/lib/i18n.js";
+import { bindLogout, renderNav } from "/static/lib/nav.js";
 
 const t = i18n.t;
 const state = {
@@ -219,7 +220,7 @@ function showTab(name) {
 function showConn() {
   if (!state.conn) return;
   byId("conn").textContent = state.conn === "live" ? t("conn.live") : t("conn.down");
-  byId("conn").className = `conn ${state.conn}`;
+  byId("conn").dataset.state = state.conn;
 }
 
 async function startLive() {
@@ -238,6 +239,7 @@ async function startLive() {
 }
 
 async function main() {
+  renderNav(null);
   i18n.apply();
   i18n.bindToggle(byId("lang"));
   i18n.onChange(() => {
@@ -262,13 +264,7 @@ async function main() {
     }
   });
   byId("banner-close").addEventListener("click", () => showBanner(null));
-  byId("logout").addEventListener("click", async () => {
-    try {
-      await post("/api/auth/logout");
-    } finally {
-      goLogin();
-    }
-  });
+  bindLogout(byId("logout"));
   window.addEventListener("beforeunload", (e) => {
     if (isDirty()) e.preventDefault();
   });
@@ -276,6 +272,7 @@ async function main() {
     const me = await get("/api/auth/me");
     state.me = me.username;
     byId("me").textContent = `${me.display_name}（${me.username}）`;
+    renderNav(me.role);
     await loadLayout();
     showSection("windows");
   } catch (err) {

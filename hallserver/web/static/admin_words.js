@@ -3,7 +3,6 @@ import { register } from "/static/lib/i18n.js";
 
 register({
   "page.title": { zh: "系统管理", en: "Administration" },
-  "logout": { zh: "退出登录", en: "Log out" },
   "close": { zh: "关闭", en: "Close" },
   "tab.layout": { zh: "大厅布局", en: "Hall layout" },
   "tab.users": { zh: "人员账号", en: "Accounts" },

@@ -8,6 +8,7 @@ import { ApiError, get, goLogin, post } from "/static/lib/api.js";
 import { byId, clock, show } from "/static/lib/dom.js";
 import * as i18n from "/static/lib/i18n.js";
 import { subscribe } from "/static/lib/live.js";
+import { bindLogout, renderNav } from "/static/lib/nav.js";
 import "/static/dashboard_words.js";
 import {
   indexLayout, renderAlerts, renderDevices, renderQueues, renderSummary, renderWindows,
@@ -46,7 +47,6 @@ function render() {
 function renderHeader() {
   byId("hall-name").textContent = S.ix.hallName ? pick(S.ix.hallName) : "";
   byId("me").textContent = S.me ? S.me.display_name : "";
-  show(byId("nav-admin"), S.me?.role === "admin");
   document.title = t("page.title");
   const conn = byId("conn");
   conn.dataset.state = S.conn;
@@ -81,6 +81,7 @@ async function loadLayout() {
     get("/api/auth/me"), get("/api/layout"), get("/api/layout/staff"),
   ]);
   S.me = me;
+  renderNav(me.role);
   S.layout = layout;
   S.roster = roster;
   S.ix = indexLayout(layout, roster);
@@ -142,17 +143,12 @@ function onChange(changes) {
 }
 
 function start() {
+  renderNav(null);
   i18n.apply();
   i18n.bindToggle(byId("lang"));
   i18n.onChange(() => render());
   renderHeader();
-  byId("logout").addEventListener("click", async () => {
-    try {
-      await post("/api/auth/logout");
-    } finally {
-      window.location.assign("/login?next=/dashboard");
-    }
-  });
+  bindLogout(byId("logout"));
   subscribe({
     onChange,
     onStatus: (state) => {

@@ -4,10 +4,7 @@ import { register } from "/static/lib/i18n.js";
 register({
   "page.title": { zh: "大厅管理看板 · 一窗通", en: "Hall dashboard · OneWindow" },
   "title": { zh: "大厅管理看板", en: "Hall dashboard" },
-  "logout": { zh: "退出登录", en: "Log out" },
   "me": { zh: "{name}", en: "{name}" },
-  "nav.reports": { zh: "统计报表", en: "Reports" },
-  "nav.admin": { zh: "系统管理", en: "Administration" },
 
   "conn.live": { zh: "实时", en: "Live" },
   "conn.down": { zh: "连接中断，正在重连…", en: "Connection lost, reconnecting…" },

@@ -1,10 +1,11 @@
 // The reports page (/reports): pick a day, week or month; overview cards, SVG charts and
 // every table of GET /api/reports, each exportable as CSV or Excel. The page state lives in
 // the URL (?period=month&date=2026-11-23) so a view can be bookmarked and shared.
-import { ApiError, get, goLogin, post } from "./lib/api.js";
+import { ApiError, get, goLogin } from "./lib/api.js";
 import { byId, el, fill, show } from "./lib/dom.js";
 import { apply, bindToggle, lang, onChange, pick, t } from "./lib/i18n.js";
 import { subscribe } from "./lib/live.js";
+import { bindLogout, renderNav } from "./lib/nav.js";
 import { histogram, hourChart } from "./reports_charts.js";
 import { KPI_KEYS, MONTHS_EN, WEEKDAYS } from "./reports_words.js";
 
@@ -256,24 +257,20 @@ function wire() {
     writeUrl();
     load();
   });
-  byId("logout").addEventListener("click", async () => {
-    try {
-      await post("/api/auth/logout");
-    } finally {
-      window.location.assign("/login?next=/reports");
-    }
-  });
+  bindLogout(byId("logout"));
   bindToggle(byId("lang"));
   onChange(() => render());
 }
 
 async function start() {
+  renderNav(null);
   apply();
   readUrl();
   wire();
   render();
   get("/api/auth/me").then((me) => {
     byId("me").textContent = me.display_name || me.username;
+    renderNav(me.role);
   }).catch(() => {});
   get("/api/layout").then((layout) => {
     const name = layout && layout.hall && layout.hall.name;

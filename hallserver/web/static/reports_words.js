@@ -4,8 +4,6 @@ import { register } from "./lib/i18n.js";
 
 register({
   title: { zh: "统计报表", en: "Reports" },
-  "nav.dashboard": { zh: "管理看板", en: "Dashboard" },
-  logout: { zh: "退出登录", en: "Log out" },
   "period.pick": { zh: "统计周期", en: "Period" },
   "period.day": { zh: "日报", en: "Day" },
   "period.week": { zh: "周报", en: "Week" },
