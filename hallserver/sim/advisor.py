@@ -105,13 +105,17 @@ def advise(scenario: Scenario, hall: HallConfig, seeds: Sequence[int] = range(6)
             for cat in hottest:
                 if cat == g.primary or cat in g.secondary:
                     continue
-                drop = (min(g.secondary, key=lambda c: cat_p95.get(c, 0.0))
-                        if len(g.secondary) >= max_secondary else None)
-                trial = Proposal(number, cat, drop, current, current)
-                p95s, trial_cats = evaluate(apply(plan, trial), hall, seeds)
-                score = float(np.mean(p95s))
-                if best is None or score < best[0]:
-                    best = (score, trial, trial_cats)
+                # add the skill, or swap it for the least loaded secondary
+                drops: list[str | None] = [min(g.secondary, key=lambda c: cat_p95.get(c, 0.0))
+                                           ] if g.secondary else []
+                if len(g.secondary) < max_secondary:
+                    drops.insert(0, None)
+                for drop in drops:
+                    trial = Proposal(number, cat, drop, current, current)
+                    p95s, trial_cats = evaluate(apply(plan, trial), hall, seeds)
+                    score = float(np.mean(p95s))
+                    if best is None or score < best[0]:
+                        best = (score, trial, trial_cats)
         if best is None or current - best[0] < min_gain_min:
             break
         score, trial, cat_p95 = best
