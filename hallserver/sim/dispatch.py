@@ -28,8 +28,10 @@ class LateBinding:
 
     def __init__(self, name: str, policy: RoutingPolicy, views: list[WindowView],
                  eligible: list[frozenset[str]], categories: tuple[str, ...],
-                 slowdown: bool = True) -> None:
+                 slowdown: bool = True,
+                 adapt: Callable[[WindowView], WindowView] | None = None) -> None:
         self.name = name
+        self.adapt = adapt  # how a tidal switch's skills show in the views; None: ignored
         self.policy = policy
         self.views = views
         self.eligible = eligible
@@ -64,6 +66,15 @@ class LateBinding:
         """Head of the category queue (queues are kept in queued order)."""
         q = self.queues[category]
         return q[0] if q else None
+
+    def reskill(self, window: int, view: WindowView) -> None:
+        """A tidal switch: the window's view (and who it may serve) changes from now on."""
+        if self.adapt is None:
+            return
+        self.views[window] = self.adapt(view)
+        self.eligible[window] = frozenset(view.skills)
+        self.serving = {c: [w for w, v in enumerate(self.views) if c in v.skills]
+                        for c in self.serving}
 
 
 class Bound:
@@ -123,6 +134,9 @@ class Bound:
         heads = [q[0] for w in self.dept[category] if (q := self.queues[w])]
         return min(heads, key=lambda t: t.queued_at) if heads else None
 
+    def reskill(self, window: int, view: WindowView) -> None:
+        """Tickets are bound to their department at print time: tidal switches do not apply."""
+
 
 PolicyFactory = Callable[[Day, int], Dispatcher]
 
@@ -131,14 +145,16 @@ def production(day: Day, seed: int) -> Dispatcher:
     """The production policy on the configured skills."""
     views = [w.view for w in day.windows]
     return LateBinding("production", WeightedHeadOfLine(day.routing), views,
-                       [frozenset(v.skills) for v in views], day.categories)
+                       [frozenset(v.skills) for v in views], day.categories,
+                       adapt=lambda v: v)
 
 
 def department(day: Day, seed: int) -> Dispatcher:
     """Category queues served by their department's windows only (no shared skills)."""
     views = [replace(w.view, secondary=()) for w in day.windows]
     return LateBinding("dept-queues", WeightedHeadOfLine(day.routing), views,
-                       [frozenset(w.view.skills) for w in day.windows], day.categories)
+                       [frozenset(w.view.skills) for w in day.windows], day.categories,
+                       adapt=lambda v: replace(v, secondary=()))
 
 
 def pooled(day: Day, seed: int) -> Dispatcher:

@@ -9,6 +9,7 @@ starts. After the last session, windows serve whoever still waits, then go home.
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from hallserver.domain.routing import WindowView, base_credit_terms, people_ahea
 from hallserver.domain.tickets import Outcome, Ticket
 from hallserver.sim.workload import Customer, Day
 
-DONE, OFF, ON, REJOIN = 0, 1, 2, 3  # event kinds; at equal times in this order
+DONE, OFF, SKILL, ON, REJOIN = 0, 1, 2, 3, 4  # event kinds; at equal times in this order
 
 
 @dataclass
@@ -55,6 +56,10 @@ class Dispatcher(Protocol):
 
     def oldest(self, category: str) -> Ticket | None:
         """The waiting ticket of a category that queued first."""
+        ...
+
+    def reskill(self, window: int, view: WindowView) -> None:
+        """A tidal switch: the window serves these skills from now on (may be ignored)."""
         ...
 
 
@@ -117,10 +122,17 @@ class _Run:
             [float("nan")] * len(day.customers), busy_min=[0.0] * n,
             duty_min=[sum(b - a for a, b in w.duty) for w in day.windows],
             groups=[w.view.primary for w in day.windows])
+        self.reskills: list[tuple[int, WindowView]] = []  # SKILL event argument -> change
         for w, win in enumerate(day.windows):
             for a, b in win.duty:
                 self._push(a, ON, w)
                 self._push(b, OFF, w)
+            for a, b, view in win.shifts:
+                self.reskills.append((w, view))
+                self._push(max(a, 0.0), SKILL, len(self.reskills) - 1)
+                if b != math.inf:
+                    self.reskills.append((w, win.view))
+                    self._push(b, SKILL, len(self.reskills) - 1)
 
     def _push(self, t: float, kind: int, arg: int) -> None:
         self.seq += 1
@@ -147,6 +159,8 @@ class _Run:
                     self._off(arg)
                 elif kind == ON:
                     self._on(arg, t)
+                elif kind == SKILL:
+                    self._reskill(arg, t)
                 else:
                     self._queue(arg, t)
             else:
@@ -214,6 +228,14 @@ class _Run:
         self.started_at[w] = t
         if not self.busy[w]:
             self._call(w, t)
+
+    def _reskill(self, arg: int, t: float) -> None:
+        w, view = self.reskills[arg]
+        disp = self.disp
+        disp.reskill(w, view)
+        self.serving = {c: [v for v in disp.views if c in v.skills] for c in self.day.categories}
+        if self.state.on_duty[w] and not self.busy[w]:
+            self._call(w, t)  # an idle window may find work in its new skills
 
     def _off(self, w: int) -> None:
         if self.final[w] and self.state.now >= self.day.close and self.busy[w]:

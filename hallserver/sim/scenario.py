@@ -7,6 +7,7 @@ the documentation; `load_scenario` reports every problem with file and line.
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
@@ -54,6 +55,31 @@ class Absence(ConfigModel):
     end: HHMM
 
     _check_times = field_validator("start", "end", mode="before")(parse_hhmm)
+
+
+class SkillShift(ConfigModel):
+    """A tidal switch (潮汐切换): from `start` to `end` one window serves these skills instead
+    of its own (e.g. window 24 takes 社保 first 09:00-12:00, then its own 户政). Without
+    times it holds all day. Its staff keep their speed: a category other than the window's
+    own primary is served at the secondary slowdown, whatever comes first."""
+
+    window: int = Field(ge=1, description="window number (1-based)")
+    primary: str = Field(description="category called first during the switch")
+    secondary: list[str] = Field(default=[], description="then these, in order")
+    start: HHMM | None = Field(default=None, description="from (all day if both are absent)")
+    end: HHMM | None = Field(default=None, description="until")
+
+    _check_times = field_validator("start", "end", mode="before")(parse_hhmm)
+
+    @model_validator(mode="after")
+    def _times(self) -> SkillShift:
+        if (self.start is None) != (self.end is None):
+            raise ValueError("a skill shift gives both start and end, or neither")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("a skill shift ends before it starts")
+        if self.primary in self.secondary or len(set(self.secondary)) != len(self.secondary):
+            raise ValueError("a secondary category repeats or is the primary")
+        return self
 
 
 class ServiceModel(ConfigModel):
@@ -128,6 +154,8 @@ class Scenario(ConfigModel):
     service: ServiceModel = Field(default_factory=ServiceModel)
     absences: list[Absence] = Field(default=[])
     windows: list[WindowGroup] = Field(min_length=1)
+    shifts: list[SkillShift] = Field(default=[], description="tidal switches of windows' "
+                                     "skills for a period (at most one per window at a time)")
 
     @model_validator(mode="after")
     def _local_rules(self) -> Scenario:
@@ -137,6 +165,14 @@ class Scenario(ConfigModel):
                 raise ValueError("an absence ends before it starts")
             if any(not 1 <= n <= total for n in a.windows):
                 raise ValueError(f"absence names a window outside 1..{total}")
+        spans: dict[int, list[tuple[time, time]]] = {}
+        for sh in self.shifts:
+            if not 1 <= sh.window <= total:
+                raise ValueError(f"skill shift names a window outside 1..{total}")
+            span = (sh.start or time.min, sh.end or time.max)
+            if any(a < span[1] and span[0] < b for a, b in spans.get(sh.window, [])):
+                raise ValueError(f"two skill shifts of window {sh.window} overlap")
+            spans.setdefault(sh.window, []).append(span)
         return self
 
     def reference_issues(self, hall: HallConfig) -> list[tuple[Loc, str]]:
@@ -153,6 +189,12 @@ class Scenario(ConfigModel):
                 if c not in cats:
                     issues.append((loc, f"unknown category {c!r}"))
             served.update((g.primary, *g.secondary))
+        for i, sh in enumerate(self.shifts):
+            for loc, c in ((("shifts", i, "primary"), sh.primary),
+                           *((("shifts", i, "secondary", j), s)
+                             for j, s in enumerate(sh.secondary))):
+                if c not in cats:
+                    issues.append((loc, f"unknown category {c!r}"))
         issues += [(("category_mix", c), f"no window serves category {c!r}")
                    for c, share in self.category_mix.items() if share > 0 and c not in served]
         return issues

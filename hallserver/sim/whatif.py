@@ -1,6 +1,7 @@
 """What-if of window skills for the dashboard's preview (潮汐窗口): today's layout as a day
 plan, simulated with the production policy on a few seeded days, against the same plan with
-proposed secondary-skill changes (given, or searched within a small time budget).
+proposed skill changes (given, or searched within a small time budget): secondary skills
+replaced, or a tidal switch (another category called first), all day or for a period.
 
 The plan: every configured window staffed all day (with the usual short staff gaps), demand
 at 75% of the categories' daily caps (限号, sized at the windows' capacity; 75% gives a day
@@ -16,15 +17,17 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import time as dt_time
 
 import numpy as np
 
 from hallserver.config.models import HallConfig
 from hallserver.domain.errors import Conflict, InvalidRequest
+from hallserver.sim.advisor import Proposal, advise, to_time
 from hallserver.sim.dispatch import production
 from hallserver.sim.engine import simulate
 from hallserver.sim.metrics import open_minutes
-from hallserver.sim.scenario import Scenario, WindowGroup
+from hallserver.sim.scenario import Scenario, SkillShift, WindowGroup
 from hallserver.sim.stats import Interval, mean_ci, paired_ci
 from hallserver.sim.workload import build_day, minutes
 
@@ -38,10 +41,23 @@ _RUNNING = threading.Lock()  # one what-if at a time: each takes a core for ~2 s
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """Give a window these secondary skills (replacing its current ones)."""
+    """Give a window these secondary skills (replacing its current ones); with `primary`, a
+    tidal switch (that category called first, e.g. the window's own primary among the
+    secondaries); with `start` and `end`, only for that period of the day (else all day)."""
 
     window: int
     secondary: tuple[str, ...]
+    primary: str | None = None
+    start: dt_time | None = None
+    end: dt_time | None = None
+
+    def proposal(self, number: int, own_primary: str, own_secondary: tuple[str, ...]
+                 ) -> Proposal:
+        """The advisor's form of the change (`number`: the window's place in the plan)."""
+        return Proposal(number, self.primary or own_primary, self.secondary,
+                        None if self.start is None else minutes(self.start),
+                        None if self.end is None else minutes(self.end),
+                        own_primary, own_secondary)
 
 
 @dataclass(frozen=True)
@@ -60,7 +76,7 @@ class WhatIf:
     """The current plan against the proposal, on the same seeded days."""
 
     changes: list[Change]  # what the proposal changes
-    before: dict[int, tuple[str, ...]]  # those windows' secondaries now
+    before: dict[int, tuple[str, tuple[str, ...]]]  # those windows' primary, secondaries now
     searched: bool  # the server proposed the changes (the request gave none)
     seeds: list[int]
     current: PlanResult
@@ -101,23 +117,38 @@ def plan_from_layout(cfg: HallConfig) -> Scenario:
 
 
 def apply_changes(plan: Scenario, cfg: HallConfig, changes: Sequence[Change]) -> Scenario:
-    """The plan with the changes applied; InvalidRequest for an unknown window or category."""
+    """The plan with the changes applied as skill shifts; InvalidRequest for an unknown window
+    or category, a repeated skill, a bad period or two changes of a window overlapping."""
     index = {w.number: i for i, w in enumerate(cfg.windows)}
     codes = {c.code for c in cfg.categories}
     groups = list(plan.windows)
+    shifts: list[SkillShift] = list(plan.shifts)
+    spans: dict[int, list[tuple[dt_time, dt_time]]] = {}
     for ch in changes:
         if ch.window not in index:
             raise InvalidRequest(f"没有 {ch.window} 号窗口", f"no window {ch.window}")
         g = groups[index[ch.window]]
-        unknown = [c for c in ch.secondary if c not in codes]
+        primary = ch.primary or g.primary
+        unknown = [c for c in (primary, *ch.secondary) if c not in codes]
         if unknown:
             raise InvalidRequest(f"没有业务类别 {unknown[0]}", f"no category {unknown[0]!r}")
-        if g.primary in ch.secondary or len(set(ch.secondary)) != len(ch.secondary):
+        if primary in ch.secondary or len(set(ch.secondary)) != len(ch.secondary):
             raise InvalidRequest(
                 f"{ch.window} 号窗口的兼办类别重复或与主办相同",
                 f"window {ch.window}: a secondary category repeats or is its primary")
-        groups[index[ch.window]] = g.model_copy(update={"secondary": list(ch.secondary)})
-    return plan.model_copy(update={"windows": groups})
+        if (ch.start is None) != (ch.end is None) or (
+                ch.start is not None and ch.end is not None and ch.end <= ch.start):
+            raise InvalidRequest(
+                f"{ch.window} 号窗口的调整时段须同时给出开始和结束，且结束晚于开始",
+                f"window {ch.window}: give both start and end, end after start")
+        span = (ch.start or dt_time.min, ch.end or dt_time.max)
+        if any(a < span[1] and span[0] < b for a, b in spans.get(ch.window, [])):
+            raise InvalidRequest(f"{ch.window} 号窗口的两项调整时段重叠",
+                                 f"window {ch.window}: two changes overlap in time")
+        spans.setdefault(ch.window, []).append(span)
+        shifts.append(SkillShift(window=index[ch.window] + 1, primary=primary,
+                                 secondary=list(ch.secondary), start=ch.start, end=ch.end))
+    return plan.model_copy(update={"shifts": shifts})
 
 
 def run_plan(plan: Scenario, cfg: HallConfig,
@@ -146,39 +177,16 @@ def run_plan(plan: Scenario, cfg: HallConfig,
 
 def propose(plan: Scenario, cfg: HallConfig, seeds: Sequence[int], deadline: float,
             max_changes: int = 2, min_gain_min: float = 0.5) -> list[Change]:
-    """Greedy: give a window with spare capacity one of the two categories waiting longest
-    (dropping its least loaded secondary if it has two), keep the best change that cuts the
-    mean open-hours p95 by `min_gain_min`, repeat; stop at `deadline` (perf_counter)."""
-    current, cat_p95 = run_plan(plan, cfg, seeds)
-    score = float(np.mean(current.values["open_p95"]))
-    changes: list[Change] = []
-    for _ in range(max_changes):
-        hottest = sorted(cat_p95, key=lambda c: -cat_p95[c])[:2]
-        candidates: list[tuple[float, Change]] = []
-        for number, g in zip((w.number for w in cfg.windows), plan.windows, strict=True):
-            for cat in hottest:
-                if cat == g.primary or cat in g.secondary:
-                    continue
-                keep = list(g.secondary)
-                if len(keep) >= 2:
-                    keep.remove(min(keep, key=lambda c: cat_p95.get(c, 0.0)))
-                # windows whose own categories wait least have the most to give
-                spare = cat_p95.get(g.primary, 0.0)
-                candidates.append((spare, Change(number, (*keep, cat))))
-        best: tuple[float, Change, dict[str, float]] | None = None
-        for _spare, change in sorted(candidates, key=lambda c: c[0]):
-            if time.perf_counter() > deadline:
-                break
-            trial, trial_cats = run_plan(apply_changes(plan, cfg, [change]), cfg, seeds)
-            trial_score = float(np.mean(trial.values["open_p95"]))
-            if best is None or trial_score < best[0]:
-                best = (trial_score, change, trial_cats)
-        if best is None or score - best[0] < min_gain_min:
-            break
-        score, change, cat_p95 = best
-        plan = apply_changes(plan, cfg, [change])
-        changes = [c for c in changes if c.window != change.window] + [change]
-    return changes
+    """The tidal advisor's search (`advisor.advise`: the hottest categories given a place at
+    windows whose own categories wait least, switched first or added, in their worst period,
+    its session or all day), cut off at `deadline` (perf_counter)."""
+    advice = advise(plan, cfg, seeds, max_changes=max_changes, hot=2,
+                    min_gain_min=min_gain_min, deadline=deadline)
+    numbers = [w.number for w in cfg.windows]
+    return [Change(numbers[p.window - 1], p.secondary,
+                   p.primary if p.switch else None,
+                   None if p.start is None else to_time(p.start),
+                   None if p.end is None else to_time(p.end)) for p in advice.proposals]
 
 
 def what_if(cfg: HallConfig, changes: Sequence[Change] | None = None, seeds: int = 4,
@@ -202,7 +210,7 @@ def what_if(cfg: HallConfig, changes: Sequence[Change] | None = None, seeds: int
         proposal = apply_changes(plan, cfg, changes)
         current, _ = run_plan(plan, cfg, judged)
         after, _ = run_plan(proposal, cfg, judged)
-        numbers = {w.number: tuple(w.secondary) for w in cfg.windows}
+        numbers = {w.number: (w.primary, tuple(w.secondary)) for w in cfg.windows}
         return WhatIf(list(changes), {c.window: numbers[c.window] for c in changes}, searched,
                       judged, current, after, plan.tickets_per_day,
                       time.perf_counter() - t0, notes)

@@ -46,6 +46,9 @@ class SimWindow:
     speed: float  # service time factor of its staff (1 = average)
     duty: tuple[Interval, ...]  # staffed intervals, minutes after midnight
     flexible: bool = False
+    # tidal switches: (from, until, skills meanwhile); (-inf, inf) for all day. `view` stays
+    # the window's own skills: its staff serve anything but its primary at the slowdown.
+    shifts: tuple[tuple[float, float, WindowView], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,13 @@ def _windows(scenario: Scenario, sessions: list[Interval],
                 at = _session_time(sessions, float(rng.uniform(0, span)))
                 gaps_min.append((at, at + float(rng.exponential(scenario.away.mean_min))))
             duty = subtract(list(sessions), sorted(gaps_min))
-            out.append(SimWindow(view, speed, tuple(duty), group.flexible))
+            shifts = tuple(
+                (-math.inf if sh.start is None else minutes(sh.start),
+                 math.inf if sh.end is None else minutes(sh.end),
+                 WindowView(number, sh.primary, tuple(sh.secondary), group.priority_lane,
+                            group.express))
+                for sh in scenario.shifts if sh.window == number)
+            out.append(SimWindow(view, speed, tuple(duty), group.flexible, shifts))
     return out
 
 

@@ -1,5 +1,6 @@
-"""Tidal-window what-if over HTTP: managers preview secondary-skill changes of today's layout
-(or ask for proposals) and get p50/p95 and the share within 20 minutes, with CIs."""
+"""Tidal-window what-if over HTTP: managers preview skill changes of today's layout (new
+secondary skills, or a tidal switch of the category called first, all day or for a period) or
+ask for proposals, and get p50/p95 and the share within 20 minutes, with CIs."""
 
 from __future__ import annotations
 
@@ -36,8 +37,13 @@ def test_what_if_of_given_changes(env) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["proposed_by_server"] is False
-    assert body["changes"] == [{"window": 1, "before": ["shuiwu"],
-                                "after": ["shuiwu", "shebao"]}]
+    change = body["changes"][0]
+    assert len(body["changes"]) == 1
+    assert {k: change[k] for k in ("window", "before", "after")} == {
+        "window": 1, "before": ["shuiwu"], "after": ["shuiwu", "shebao"]}  # first version
+    assert change["primary"] == change["before_primary"] == "qiye"
+    assert change["start"] is None and change["end"] is None
+    assert change["text"]["zh"] == "1号窗口 全天 兼办社保医保"
     assert body["seeds"] == 2
     _metrics_ok(body["current"])
     _metrics_ok(body["proposal"])
@@ -63,9 +69,31 @@ def test_empty_body_asks_for_proposals(env, monkeypatch: pytest.MonkeyPatch) -> 
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["proposed_by_server"] is True
-    for c in body["changes"]:  # proposals add a skill, the primary stays
-        assert set(c["after"]) - set(c["before"])
+    for c in body["changes"]:  # proposals add a skill or switch the category called first
+        assert set(c["after"]) - set(c["before"]) or c["primary"] != c["before_primary"]
+        assert c["text"]["zh"].startswith(f"{c['window']}号窗口")
     assert body["seconds"] < 30
+
+
+def test_a_timed_tidal_switch(env) -> None:
+    client, h = env
+    r = client.post("/api/advisor/what-if", headers=h, json={"changes": [
+        {"window": 1, "primary": "shebao", "secondary": ["qiye", "shuiwu"],
+         "start": "09:00", "end": "12:00"}], "seeds": 2})
+    assert r.status_code == 200, r.text
+    change = r.json()["changes"][0]
+    assert change["before_primary"] == "qiye" and change["primary"] == "shebao"
+    assert change["after"] == ["qiye", "shuiwu"] and change["before"] == ["shuiwu"]
+    assert (change["start"], change["end"]) == ("09:00", "12:00")
+    assert change["text"]["zh"] == "1号窗口 09:00-12:00 先办社保医保，再办企业开办、税务"
+    assert "Social Security" in change["text"]["en"]
+    # the same switch all afternoon only: a different day for the citizens of the morning
+    r2 = client.post("/api/advisor/what-if", headers=h, json={"changes": [
+        {"window": 1, "primary": "shebao", "secondary": ["qiye"], "start": "13:30",
+         "end": "17:00"}, {"window": 1, "secondary": ["shuiwu", "zonghe"], "start": "09:00",
+                           "end": "12:00"}], "seeds": 2})
+    assert r2.status_code == 200, r2.text
+    assert len(r2.json()["changes"]) == 2
 
 
 @pytest.mark.parametrize(("change", "code"), [
@@ -73,6 +101,12 @@ def test_empty_body_asks_for_proposals(env, monkeypatch: pytest.MonkeyPatch) -> 
     ({"window": 1, "secondary": ["nope"]}, "invalid_request"),
     ({"window": 1, "secondary": ["qiye"]}, "invalid_request"),  # its primary
     ({"window": 1, "secondary": ["shebao", "shebao"]}, "invalid_request"),
+    ({"window": 1, "primary": "nope", "secondary": []}, "invalid_request"),
+    ({"window": 1, "primary": "shebao", "secondary": ["shebao"]}, "invalid_request"),
+    ({"window": 1, "secondary": [], "start": "09:00"}, "invalid_request"),  # no end
+    ({"window": 1, "secondary": [], "start": "12:00", "end": "09:00"}, "invalid_request"),
+    ({"window": 1, "secondary": [], "start": "25:00", "end": "26:00"}, "invalid_request"),
+    ({"window": 1, "secondary": [], "start": "9h", "end": "12:00"}, "invalid_request"),
 ])
 def test_bad_changes_get_a_clear_error(env, change: dict, code: str) -> None:
     client, h = env
@@ -80,6 +114,15 @@ def test_bad_changes_get_a_clear_error(env, change: dict, code: str) -> None:
     assert r.status_code == 422, r.text
     detail = r.json()["detail"]
     assert detail["code"] == code and detail["message"] and detail["message_en"]
+
+
+def test_overlapping_changes_of_a_window_are_refused(env) -> None:
+    client, h = env
+    r = client.post("/api/advisor/what-if", headers=h, json={"changes": [
+        {"window": 1, "primary": "shebao", "secondary": ["qiye"], "start": "09:00",
+         "end": "12:00"}, {"window": 1, "secondary": ["zonghe"]}], "seeds": 2})
+    assert r.status_code == 422
+    assert r.json()["detail"]["code"] == "invalid_request"
 
 
 def test_bounded_seeds(env) -> None:
