@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 import uvicorn
 from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, seed_users
-from web_support import CHROMIUM, CHROMIUM_ARGS, SHOTS, Hall, chromium_missing, free_socket
+from web_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SHOTS,
+    Hall,
+    browser_page,
+    chromium_missing,
+    free_socket,
+)
 
 from hallserver.app import create_app
 from hallserver.settings import Settings
@@ -77,16 +85,5 @@ def shots() -> Path:
 @pytest.fixture
 def page(browser: Any, hall: Hall) -> Iterator[Any]:
     """A fresh browser context at desk-PC size; uncaught script errors fail the test."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=hall.url,
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(10_000)
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    # Chromium logs every 4xx answer as a console error; refusals are part of the tests.
-    p.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error"
-         and not m.text.startswith("Failed to load resource") else None)
-    yield p
-    p.unroute_all(behavior="ignoreErrors")  # routes a test added may still be answering
-    context.close()
-    assert not errors, "\n".join(errors)
+    with browser_page(browser, hall.url) as p:
+        yield p

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from web_support import Hall, browser_marks, fill_login_form, login
+from web_support import PHONE, Hall, browser_marks, browser_page, fill_login_form, login
 
 from devices.protocol.topics import DeviceType
 from hallserver.services.devices import DeviceInfo
@@ -198,13 +198,8 @@ def test_devices_and_audit_tabs(page: Page, hall: Hall, shots: Path) -> None:
 
 
 def test_fits_a_phone(browser: object, hall: Hall, shots: Path) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=hall.url,  # type: ignore[attr-defined]
-                                  locale="zh-CN")
-    page = context.new_page()
-    try:
+    with browser_page(browser, hall.url, PHONE) as page:
         open_admin(page, hall)
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 390, width  # wide tables scroll inside their own box
         shot(page, shots, "phone")
-    finally:
-        context.close()

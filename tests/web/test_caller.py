@@ -11,7 +11,7 @@ import httpx
 from playwright.sync_api import Locator, Page, Route, expect
 from sqlalchemy import select
 from support import PASSWORD
-from web_support import Hall, browser_marks, fill_login_form, login
+from web_support import PHONE, Hall, browser_marks, browser_page, fill_login_form, login
 
 from devices.protocol.topics import DeviceType
 from hallserver.services.devices import DeviceInfo
@@ -408,18 +408,13 @@ def test_reprint_refusal_is_shown(page: Page, hall: Hall) -> None:
 
 def test_phone_layout_has_no_sideways_scrolling(browser: Any, hall: Hall, shots: Path) -> None:
     hall.issue("A", item_code="QY-002")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=hall.url,
-                                  is_mobile=True, has_touch=True, device_scale_factor=2)
-    try:
-        page = context.new_page()
+    with browser_page(browser, hall.url, PHONE, phone=True) as page:
         called_ticket(page, hall)
         width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
         assert width[0] <= width[1], width
         call = button(page, "叫号").bounding_box()
         assert call is not None and call["height"] >= 44  # a thumb can hit it
         page.screenshot(path=str(shots / "caller-phone.png"), full_page=True)
-    finally:
-        context.close()
 
 
 def test_unknown_window_is_404(page: Page, hall: Hall) -> None:

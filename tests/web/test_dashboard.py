@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from web_support import Hall, browser_marks, fill_login_form, login
+from web_support import PHONE, Hall, browser_marks, browser_page, fill_login_form, login
 
 from devices.protocol.messages import DeviceStatus, PaperState, Presence, PrinterStatus
 from devices.protocol.topics import DeviceType
@@ -104,12 +104,8 @@ def busy_morning(hall: Hall) -> None:
 @pytest.fixture
 def phone(browser: Any, hall: Hall) -> Iterator[Page]:
     """A phone-sized context."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=hall.url,
-                                  locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    with browser_page(browser, hall.url, PHONE, phone=True) as page:
+        yield page
 
 
 # ---- numbers --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from report_support import simulate_day
 from support import SHANGHAI
-from web_support import Hall, browser_marks, fill_login_form, login
+from web_support import PHONE, Hall, browser_marks, browser_page, fill_login_form, login
 
 pytestmark = browser_marks()
 
@@ -97,16 +97,10 @@ def test_day_and_month_reports_show_the_api_numbers(page: Page, hall: Hall,
 
 def test_phone_width_has_no_sideways_scroll(browser: object, hall: Hall, shots: Path) -> None:
     simulate_day(hall.services, hall.clock, START, minutes=60, windows={1: "10001"})
-    context = browser.new_context(viewport={"width": 390, "height": 844},  # type: ignore[attr-defined]
-                                  base_url=hall.url, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    try:
-        page = context.new_page()
+    with browser_page(browser, hall.url, PHONE) as page:
         login(page, hall, "manager")
         page.goto("/reports?period=day&date=2026-11-23")
         expect(page.get_by_test_id("kpi-issued")).not_to_contain_text("—")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"page is {width}px wide"
         shot(page, shots, "phone")
-    finally:
-        context.close()

@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Page, expect
 from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, seed_users
-from web_support import Hall, browser_marks
+from web_support import Hall, browser_marks, browser_page
 
 from hallserver.app import create_app
 from hallserver.settings import Settings
@@ -29,30 +29,16 @@ from hallserver.settings import Settings
 pytestmark = browser_marks()
 
 FULL_HD = {"width": 1920, "height": 1080}
-# Chromium reports a refused connection (the server restarting) as a console error.
-_EXPECTED_ERRORS = ("Failed to load resource", "net::ERR_CONNECTION_REFUSED",
-                    "net::ERR_EMPTY_RESPONSE", "net::ERR_INCOMPLETE_CHUNKED_ENCODING")
 
 
 @contextmanager
 def screen(browser: Any, url: str, *, lang: str = "zh", query: str = "") -> Iterator[Page]:
     """/screen at 1920x1080, loaded; uncaught script errors fail the test."""
-    context = browser.new_context(viewport=FULL_HD, base_url=url, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error"
-            and not any(s in m.text for s in _EXPECTED_ERRORS) else None)
-    sep = "&" if query else ""
-    page.goto(f"/screen?{query}{sep}lang={lang}")
-    expect(page.locator("body")).to_have_attribute("data-ready", "yes")
-    try:
+    with browser_page(browser, url, FULL_HD) as page:
+        sep = "&" if query else ""
+        page.goto(f"/screen?{query}{sep}lang={lang}")
+        expect(page.locator("body")).to_have_attribute("data-ready", "yes")
         yield page
-    finally:
-        context.close()
-    assert not errors, "\n".join(errors)
 
 
 def enable_sound(page: Page) -> None:

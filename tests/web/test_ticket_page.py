@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
-from web_support import Hall, browser_marks
+from web_support import Hall, browser_marks, browser_page
 
 pytestmark = browser_marks()
 
@@ -20,25 +20,11 @@ PHONE = {"width": 375, "height": 812}
 @contextmanager
 def phone(browser: Any, hall: Hall, path: str, *, lang: str = "zh") -> Iterator[Page]:
     """A 375x812 phone showing `path`, loaded; uncaught script errors fail the test."""
-    context = browser.new_context(viewport=PHONE, base_url=hall.url, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", is_mobile=True, has_touch=True,
-                                  device_scale_factor=2)
-    context.set_default_timeout(10_000)
-    if lang == "en":
-        context.add_init_script("localStorage.setItem('onewindow.lang', 'en')")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error"
-            and not m.text.startswith("Failed to load resource") else None)
-    response = page.goto(path)
-    assert response is not None and response.status == 200
-    expect(page.locator("body")).to_have_attribute("data-ready", "yes")
-    try:
+    with browser_page(browser, hall.url, PHONE, phone=True, lang=lang) as page:
+        response = page.goto(path)
+        assert response is not None and response.status == 200
+        expect(page.locator("body")).to_have_attribute("data-ready", "yes")
         yield page
-    finally:
-        context.close()
-    assert not errors, "\n".join(errors)
 
 
 def act(client: httpx.Client, step: str, window: int = 1) -> None:

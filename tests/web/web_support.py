@@ -21,6 +21,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-background-networking"
                  "--disable-component-update", "--disable-sync"]
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "artifacts" / "web"
+DESK = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+# Chromium logs every 4xx answer (refusals are part of the tests) and a refused connection
+# (a server restarting) as console errors.
+LOAD_ERRORS = ("Failed to load resource", "net::ERR_CONNECTION_REFUSED",
+               "net::ERR_EMPTY_RESPONSE", "net::ERR_INCOMPLETE_CHUNKED_ENCODING")
 
 
 def chromium_missing() -> str | None:
@@ -90,6 +96,32 @@ class Hall:
         assert r.status_code == 201, r.text
         body: dict[str, Any] = r.json()
         return body
+
+
+@contextmanager
+def browser_page(browser: Any, url: str, viewport: dict[str, int] = DESK, *,
+                 phone: bool = False, lang: str = "zh") -> Iterator[Any]:
+    """A page in a fresh browser context (Shanghai time, zh-CN; `phone`: touch, 2x pixels;
+    `lang="en"`: the English switch already on); uncaught script errors and console errors
+    other than failed loads fail the test."""
+    extra: dict[str, Any] = ({"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+                             if phone else {})
+    context = browser.new_context(viewport=viewport, base_url=url, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", **extra)
+    context.set_default_timeout(10_000)
+    if lang == "en":
+        context.add_init_script("localStorage.setItem('onewindow.lang', 'en')")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error"
+            and not any(s in m.text for s in LOAD_ERRORS) else None)
+    try:
+        yield page
+    finally:
+        page.unroute_all(behavior="ignoreErrors")  # routes a test added may still be answering
+        context.close()
+    assert not errors, "\n".join(errors)
 
 
 def free_socket() -> socket.socket:
