@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hallbus_support import HALL, Hall
 from harness.mosquitto import MosquittoServer, mosquitto_available
+from harness.ports import stable_port
 from support import DEMO_CONFIG
 
 from devices.config.provision import ensure_secrets
@@ -63,7 +64,8 @@ def hall(request: pytest.FixtureRequest, tmp_path: Path, secrets_file: Path,
     # each hash records its own cost, so verification is unchanged.
     monkeypatch.setattr(embedded, "HASH_ITERATIONS", 1_000)
     base = Settings(config=DEMO_CONFIG, database_url=f"sqlite:///{tmp_path}/hall.db",
-                    secrets=secrets_file, enforce_hours=False, mqtt_port=0)
+                    secrets=secrets_file, enforce_hours=False,
+                    mqtt_port=stable_port())  # restarts reuse it: see harness/ports.py
     broker: MosquittoServer | None = None
     if kind == "mosquitto":
         _require_mosquitto()

@@ -48,6 +48,7 @@ from hallserver.bus.mosquitto import (
     hand_to_service_user,
     write_mosquitto_config,
 )
+from harness.ports import stable_port
 
 logger = logging.getLogger(__name__)
 
@@ -84,14 +85,6 @@ def mosquitto_available() -> str | None:
                 "switch to (normally created by the Debian 'mosquitto' package)"
             )
     return None
-
-
-def free_port(host: str = HOST) -> int:
-    """A TCP port on `host` that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _tail(text: str, limit: int = _LOG_TAIL_CHARS) -> str:
@@ -167,7 +160,7 @@ class MosquittoServer:
             self._atexit_registered = True
         try:
             for attempt in range(1, _PORT_ATTEMPTS + 1):
-                self._write_config(free_port())
+                self._write_config(stable_port())
                 try:
                     self._launch()
                     break

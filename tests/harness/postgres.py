@@ -33,7 +33,6 @@ import pwd
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -45,6 +44,8 @@ from typing import Self
 import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
+
+from harness.ports import stable_port
 
 logger = logging.getLogger(__name__)
 
@@ -119,14 +120,6 @@ def postgres_available() -> str | None:
         if shutil.which("runuser") is None:
             return "running as root but 'runuser' (util-linux) is not available"
     return None
-
-
-def _free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0 and release it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _child_env() -> dict[str, str]:
@@ -368,7 +361,7 @@ class PostgresServer:
 
     def _start_server(self, deadline: float) -> None:
         for attempt in range(1, _PORT_ATTEMPTS + 1):
-            port = _free_port()
+            port = stable_port()
             remaining = deadline - time.monotonic()
             result = self._run(
                 [

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from typing import Any
 
 import httpx
 import pytest
+from harness.ports import stable_port
 
 from hallserver.config.loader import load_hall
 
@@ -44,12 +44,6 @@ TRAFFIC_DEADLINE_S = 20.0
 REQUEST_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -86,7 +80,7 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
     started: list[Server] = []
 
     def start(db_path: Path) -> Server:
-        port = free_port()
+        port = stable_port()
         stderr_path = tmp_path / f"server-{len(started) + 1}.stderr"
         env = {k: v for k, v in os.environ.items() if not k.startswith("HALL_")}
         env.update(
