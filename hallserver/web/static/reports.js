@@ -127,7 +127,7 @@ function kpis(summary) {
   const row = summary.rows[0] || [];
   fill(byId("kpis"), ...KPI_KEYS.filter((k) => keys.includes(k)).map((k) => {
     const c = summary.columns[keys.indexOf(k)];
-    return el("div", { class: `kpi kpi-${k}`, "data-testid": `kpi-${k}` },
+    return el("div", { class: `card kpi kpi-${k}`, "data-testid": `kpi-${k}` },
       el("span", { class: "kpi-label" }, header(c)),
       el("strong", { class: "kpi-value" }, fmt(row[keys.indexOf(k)], c)));
   }));
