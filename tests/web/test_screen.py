@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from harness.ports import stable_port
 from playwright.sync_api import Page, expect
 from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, seed_users
 from web_support import Hall, browser_marks, browser_page
@@ -188,10 +189,7 @@ class RestartableHall:
     def __init__(self, db_url: str, clock: FakeClock) -> None:
         self.db_url = db_url
         self.clock = clock
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
+        self.port = stable_port()  # restarted on it: see harness/ports.py
         self.url = f"http://127.0.0.1:{self.port}"
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None

@@ -11,12 +11,16 @@ function svg(tag, attrs = {}, text) {
   return node;
 }
 
-/** A "nice" axis maximum and tick step for values up to max. */
-function niceScale(max, ticks = 4) {
+/**
+ * A "nice" axis maximum and tick step for values up to max.
+ * @param {boolean} integer counts: whole-number steps only (no 2.5 shown as "3")
+ */
+function niceScale(max, ticks = 4, integer = false) {
   if (max <= 0) return { top: ticks, step: 1 };
   const raw = max / ticks;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) || raw;
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag)
+    .find((s) => s >= raw && (!integer || (s >= 1 && Number.isInteger(s)))) || Math.ceil(raw);
   return { top: Math.ceil(max / step) * step, step };
 }
 
@@ -56,7 +60,7 @@ export function histogram(table) {
   const root = frame(width, height, pick(table.title));
   const counts = table.rows.map((r) => Number(r[1]) || 0);
   const total = counts.reduce((a, b) => a + b, 0);
-  const scale = niceScale(Math.max(...counts, 1));
+  const scale = niceScale(Math.max(...counts, 1), 4, true);
   yAxis(root, box, scale, (v) => String(Math.round(v)));
   const slot = (box.right - box.left) / counts.length;
   counts.forEach((n, i) => {
