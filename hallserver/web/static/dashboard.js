@@ -13,6 +13,7 @@ import "/static/dashboard_words.js";
 import {
   indexLayout, renderAlerts, renderDevices, renderQueues, renderSummary, renderWindows,
 } from "/static/dashboard_render.js";
+import { mountWhatIf, renderWhatIf, setWhatIfLayout } from "/static/dashboard_whatif.js";
 
 const { t, pick } = i18n;
 const DEBOUNCE_MS = 1000; // at most about one refresh a second, however busy the hall
@@ -85,6 +86,7 @@ async function loadLayout() {
   S.layout = layout;
   S.roster = roster;
   S.ix = indexLayout(layout, roster);
+  setWhatIfLayout(layout);
 }
 
 /** Reload every list the page shows; overlapping calls collapse into one more run. */
@@ -146,8 +148,12 @@ function start() {
   renderNav(null);
   i18n.apply();
   i18n.bindToggle(byId("lang"));
-  i18n.onChange(() => render());
+  i18n.onChange(() => {
+    render();
+    renderWhatIf();
+  });
   renderHeader();
+  mountWhatIf();
   bindLogout(byId("logout"));
   subscribe({
     onChange,
