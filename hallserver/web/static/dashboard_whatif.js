@@ -274,7 +274,8 @@ function renderResult() {
     : [el("li", { class: "muted", "data-testid": "wi-nochange" }, t("wi.nochange"))]));
   byId("wi-note").textContent = pick(r.note);
   fill(byId("wi-rows"), ...METRICS.map((m) => el("tr", { dataset: { metric: m } },
-    el("th", { scope: "row" }, t(`wi.${m}`)),
+    el("th", { scope: "row" }, t(`wi.${m}`),
+      el("span", { class: "wi-rowunit" }, t(m === "within20" ? "wi.rowunit.pct" : "wi.rowunit.min"))),
     estimateCell(m, "current", r.current[m]),
     estimateCell(m, "proposal", r.proposal[m]),
     estimateCell(m, "difference", r.difference[m]))));
