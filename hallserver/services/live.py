@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import logging
 import threading
@@ -78,7 +77,7 @@ class LiveHub:
     def __init__(self, ctx: HallContext) -> None:
         self.ctx = ctx
         self.boot = uuid.uuid4().hex[:12]
-        self._seq = itertools.count(1)
+        self._last = 0  # number of the newest event (under the lock)
         self._lock = threading.Lock()
         self._subscribers: set[_Subscriber] = set()
         self._history: deque[LiveEvent] = deque(maxlen=REPLAY_LIMIT)
@@ -103,7 +102,8 @@ class LiveHub:
     def publish(self, name: str, data: dict[str, Any]) -> LiveEvent:
         """Number an event, remember it and hand it to every subscriber."""
         with self._lock:
-            event = LiveEvent(id=f"{self.boot}-{next(self._seq)}", name=name, data=data)
+            self._last += 1
+            event = LiveEvent(id=f"{self.boot}-{self._last}", name=name, data=data)
             self._history.append(event)
             if name == "call":
                 self._calls.append(event)
@@ -168,7 +168,7 @@ class LiveHub:
         try:
             missed = self.missed_since(last_id)
             with self._lock:
-                current = f"{self.boot}-{next(self._seq) - 1}"  # hello does not take a number
+                current = f"{self.boot}-{self._last}"  # hello takes no number of its own
             # Between the snapshot above and now, events may be in the queue twice (replayed
             # and queued): skip queued ones at or below the last replayed id.
             yield LiveEvent(id=current if missed is None else (last_id or current),
