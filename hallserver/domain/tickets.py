@@ -56,6 +56,9 @@ class Ticket:
     window: int | None = None  # window now (or last) handling the ticket
     target_window: int | None = None  # set by a transfer to a specific window
     called_at: datetime | None = None
+    # the first call of the ticket's life: kept through a requeue, transfer or 过号 rejoin
+    # (which clear `called_at`); "called within 20 minutes" counts from it everywhere
+    first_called_at: datetime | None = None
     serving_at: datetime | None = None
     finished_at: datetime | None = None
     recalls: int = 0
@@ -77,6 +80,8 @@ class Ticket:
         self.state = TicketState.CALLED
         self.window = window
         self.called_at = now
+        if self.first_called_at is None:
+            self.first_called_at = now
         self.recalls = 0
 
     def recall(self, now: datetime) -> None:

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from devices.protocol.messages import PaperState
@@ -32,7 +32,7 @@ from hallserver.services.hall import HallChange, HallContext
 from hallserver.services.queues import QueueService
 from hallserver.services.records import all_window_states
 from hallserver.services.views import QueueInfo, View
-from hallserver.store.models import AlertRow, TicketEventRow, TicketRow, WindowStateRow
+from hallserver.store.models import AlertRow, TicketRow, WindowStateRow
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,7 @@ class _Ticket:
     issued_at: datetime
     queued_at: datetime
     called_at: datetime | None
+    first_called_at: datetime | None  # kept through requeue / transfer / rejoin
     serving_at: datetime | None
     finished_at: datetime | None
     window: int | None
@@ -153,14 +154,13 @@ class MonitorService:
             day = calendar.service_day(now)
             in_hours = calendar.in_opening_hours(now)
             tickets = self._tickets(session, day)
-            first_calls = self._first_calls(session, day)
             states = all_window_states(session, ctx.hall_id)
             began = rules.session_start(cfg.opening_hours, calendar.local(now))
-        categories = self._service_levels(cfg, tickets, first_calls, now)
+        categories = self._service_levels(cfg, tickets, now)
         windows = [self._window(w, states.get(w.number), tickets, now, began if in_hours
                                 else None) for w in cfg.windows]
-        waits = [rules.minutes(tickets[i].issued_at, at) for i, at in first_calls.items()
-                 if i in tickets]
+        waits = [rules.minutes(t.issued_at, t.first_called_at) for t in tickets.values()
+                 if t.first_called_at is not None]
         called = sum(c.called for c in categories)
         within = sum(c.within_goal for c in categories)
         late = sum(c.late_uncalled for c in categories)
@@ -186,35 +186,25 @@ class MonitorService:
     def _tickets(self, session: Session, day: date) -> dict[int, _Ticket]:
         rows = session.execute(select(
             TicketRow.id, TicketRow.issued_category, TicketRow.category, TicketRow.state,
-            TicketRow.issued_at, TicketRow.queued_at, TicketRow.called_at, TicketRow.serving_at,
-            TicketRow.finished_at, TicketRow.window, TicketRow.target_window,
+            TicketRow.issued_at, TicketRow.queued_at, TicketRow.called_at,
+            TicketRow.first_called_at, TicketRow.serving_at, TicketRow.finished_at,
+            TicketRow.window, TicketRow.target_window,
         ).where(TicketRow.hall_id == self.ctx.hall_id, TicketRow.service_day == day))
         return {r.id: _Ticket(
             id=r.id, issued_category=r.issued_category, category=r.category, state=r.state,
             issued_at=r.issued_at, queued_at=r.queued_at, called_at=r.called_at,
-            serving_at=r.serving_at, finished_at=r.finished_at, window=r.window,
-            target_window=r.target_window)
+            first_called_at=r.first_called_at, serving_at=r.serving_at,
+            finished_at=r.finished_at, window=r.window, target_window=r.target_window)
             for r in rows}
-
-    def _first_calls(self, session: Session, day: date) -> dict[int, datetime]:
-        """Today's tickets that were called: ticket id -> time of the first call (a recall
-        or a call after a transfer does not move it)."""
-        rows = session.execute(
-            select(TicketEventRow.ticket_id, func.min(TicketEventRow.at))
-            .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
-            .where(TicketRow.hall_id == self.ctx.hall_id, TicketRow.service_day == day,
-                   TicketEventRow.action == "call")
-            .group_by(TicketEventRow.ticket_id))
-        return {int(i): at for i, at in rows}
 
     @staticmethod
     def _service_levels(cfg: HallConfig, tickets: dict[int, _Ticket],
-                        first_calls: dict[int, datetime], now: datetime) -> list[CategoryService]:
+                        now: datetime) -> list[CategoryService]:
         called: Counter[str] = Counter()
         within: Counter[str] = Counter()
         late: Counter[str] = Counter()
         for t in tickets.values():
-            first = first_calls.get(t.id)
+            first = t.first_called_at  # a recall, requeue or transfer does not move it
             if first is not None:
                 called[t.issued_category] += 1
                 if rules.within_goal(t.issued_at, first):

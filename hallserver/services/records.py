@@ -33,6 +33,7 @@ def ticket_of(row: TicketRow) -> Ticket:
         window=row.window,
         target_window=row.target_window,
         called_at=row.called_at,
+        first_called_at=row.first_called_at,
         serving_at=row.serving_at,
         finished_at=row.finished_at,
         recalls=row.recalls,
@@ -48,6 +49,7 @@ def store_ticket(row: TicketRow, t: Ticket) -> None:
     row.window = t.window
     row.target_window = t.target_window
     row.called_at = t.called_at
+    row.first_called_at = t.first_called_at
     row.serving_at = t.serving_at
     row.finished_at = t.finished_at
     row.recalls = t.recalls

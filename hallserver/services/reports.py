@@ -134,10 +134,10 @@ class ReportService:
         hour = sql.local_hour(TicketRow.issued_at)
         by_hour = {int(r[0]): sql.stats(r, 1) for r in session.execute(
             select(hour, *sql.aggregates()).where(*where).group_by(hour)).all()}
-        wait_bin = sql.bin(sql.seconds(TicketRow.issued_at, TicketRow.called_at),
+        wait_bin = sql.bin(sql.seconds(TicketRow.issued_at, TicketRow.first_called_at),
                            rules.WAIT_BINS_MIN)
         wait_bins = {int(b): int(n) for b, n in session.execute(
-            select(wait_bin, func.count()).where(*where, TicketRow.called_at.is_not(None))
+            select(wait_bin, func.count()).where(*where, TicketRow.first_called_at.is_not(None))
             .group_by(wait_bin)).all()}
         svc_bin = sql.bin(sql.seconds(TicketRow.serving_at, TicketRow.finished_at),
                           rules.SERVICE_BINS_MIN)
@@ -232,10 +232,10 @@ class _Sql:
 
     def aggregates(self) -> list[ColumnElement[Any]]:
         """The ticket aggregates every grouping reads (see `stats`)."""
-        t = TicketRow
-        called = t.called_at.is_not(None)
-        wait = self.seconds(t.issued_at, t.called_at)
-        waited = self.seconds(t.issued_at, func.coalesce(t.called_at, t.finished_at,
+        t = TicketRow  # waits run to the first call (a requeue or transfer does not reset it)
+        called = t.first_called_at.is_not(None)
+        wait = self.seconds(t.issued_at, t.first_called_at)
+        waited = self.seconds(t.issued_at, func.coalesce(t.first_called_at, t.finished_at,
                                                           self.now))
         done = t.state == TicketState.DONE.value
         cols: list[ColumnElement[Any]] = [
@@ -243,7 +243,7 @@ class _Sql:
             func.sum(case((done, 1), else_=0)),
             func.sum(case((t.state == TicketState.NO_SHOW.value, 1), else_=0)),
             func.sum(case((t.state == TicketState.CANCELLED.value, 1), else_=0)),
-            func.count(t.called_at),
+            func.count(t.first_called_at),
             func.sum(case((called, wait), else_=0.0)),
             func.sum(case((and_(done, t.serving_at.is_not(None)), 1), else_=0)),
             func.sum(case((and_(done, t.serving_at.is_not(None)),

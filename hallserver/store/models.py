@@ -130,6 +130,7 @@ class TicketRow(Base):
     issued_at: Mapped[datetime]
     queued_at: Mapped[datetime]
     called_at: Mapped[datetime | None]
+    first_called_at: Mapped[datetime | None]  # kept through requeue / transfer / rejoin
     serving_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     recalls: Mapped[int] = mapped_column(Integer, default=0)

@@ -97,6 +97,34 @@ def test_share_within_goal_average_wait_and_window_times(client: TestClient,
     assert ov["summary"]["waiting"] == sum(q["waiting"] for q in queues)
 
 
+def test_dashboard_and_report_count_the_wait_to_the_first_call(client: TestClient,
+                                                                 clock: FakeClock) -> None:
+    """A ticket called after 5 minutes, given back when its window signs out and called
+    again 30 minutes later waited 5 minutes, on the dashboard and in the report alike."""
+    [number] = issue(client, "A")  # 09:30
+    w1 = signed_in(client, 1)
+    clock.advance(minutes=5)
+    assert act(client, w1, 1, "call-next")["called"]["number"] == number
+    act(client, w1, 1, "sign-out")  # the called ticket goes back to the queue, keeping its place
+    clock.advance(minutes=30)
+    w1 = signed_in(client, 1)
+    assert act(client, w1, 1, "call-next")["called"]["number"] == number  # 35 min after issue
+
+    ov = overview(client)
+    [qiye] = [c for c in ov["categories"] if c["category"] == "qiye"]
+    assert (qiye["called"], qiye["within_goal"], qiye["share_within_goal"]) == (1, 1, 1.0)
+    assert ov["summary"]["avg_wait_min"] == 5.0
+    report = client.get("/api/reports", params={"period": "day"},
+                        headers=login(client, "manager")).json()
+    tables = {t["key"]: t for t in report["tables"]}
+    summary = dict(zip([c["key"] for c in tables["summary"]["columns"]],
+                       tables["summary"]["rows"][0], strict=True))
+    assert summary["avg_wait"] == 5.0
+    [hour] = [dict(zip([c["key"] for c in tables["by_hour"]["columns"]], row, strict=True))
+              for row in tables["by_hour"]["rows"] if row[1]]
+    assert (hour["within_20"], hour["counted_20"]) == (1, 1)
+
+
 def test_a_ticket_cancelled_after_the_goal_counts_as_late(client: TestClient,
                                                           clock: FakeClock) -> None:
     early, late = (client.post("/api/tickets", json={"category": "B"}).json()["public_token"]

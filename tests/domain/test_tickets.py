@@ -216,6 +216,25 @@ def test_requeue_keeps_place(t0: datetime) -> None:
     assert t.called_at is None
 
 
+@pytest.mark.parametrize("back", ["requeue", "transfer", "rejoin"])
+def test_the_first_call_survives_going_back_to_a_queue(back: str, t0: datetime) -> None:
+    """`called_at` is the current call; `first_called_at` the first one ever, which the
+    "called within 20 minutes" numbers count to."""
+    t = _new(t0)
+    t.call(2, t0)
+    assert t.first_called_at == t0
+    if back == "requeue":
+        t.requeue()
+    elif back == "transfer":
+        t.transfer("housing")
+    else:
+        t.no_show(t0 + MIN)
+        t.rejoin(t0 + 2 * MIN, GRACE)
+    assert t.called_at is None and t.first_called_at == t0
+    t.call(4, t0 + 40 * MIN)
+    assert t.called_at == t0 + 40 * MIN and t.first_called_at == t0
+
+
 def test_complete_records_outcome(t0: datetime) -> None:
     t = ticket_in(S.SERVING, t0)
     t.complete(t0 + 4 * MIN, Outcome.RETURNED)

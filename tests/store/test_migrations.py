@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, select, text
 
 from hallserver.store.db import Database, alembic_config
-from hallserver.store.models import Base
+from hallserver.store.models import Base, TicketEventRow, TicketRow
 
 
 @pytest.fixture
@@ -86,3 +87,31 @@ def test_downgrade_to_base_and_upgrade_again(db: Database) -> None:
     db.migrate()
     assert current_revision(db) == head_revision()
     assert schema_diff(db) == []
+
+
+def test_0007_takes_each_tickets_first_call_from_the_audit_trail(db: Database) -> None:
+    """Tickets from before 0007 get `first_called_at` = their first `call` event (a recall or
+    a later call after a requeue does not count); never-called tickets stay NULL. Down to
+    0006 and up again with the rows in place (the column is added and dropped in place)."""
+    db.migrate()
+    t0 = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        for n in (1, 2):
+            conn.execute(insert(TicketRow).values(
+                id=n, hall_id="demo", service_day=t0.date(), number=f"A00{n}",
+                issued_category="qiye", category="qiye", state="waiting", priority=False,
+                issued_at=t0, queued_at=t0, recalls=0, public_token=f"tok{n}",
+                channel="kiosk", people_ahead_at_issue=0))
+        for at_min, action in ((5, "call"), (6, "recall"), (9, "requeue"), (40, "call")):
+            conn.execute(insert(TicketEventRow).values(
+                ticket_id=1, at=t0 + timedelta(minutes=at_min), action=action,
+                to_state="called"))
+    with db.engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    assert "first_called_at" not in {c["name"] for c in inspect(db.engine).get_columns("tickets")}
+    db.migrate()
+    with db.engine.connect() as conn:
+        got = dict(conn.execute(select(TicketRow.id, TicketRow.first_called_at)).tuples().all())
+    assert got == {1: t0 + timedelta(minutes=5), 2: None}
