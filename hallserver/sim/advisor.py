@@ -30,7 +30,7 @@ import math
 import time as clock
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 
 import numpy as np
@@ -39,7 +39,7 @@ from hallserver.config.models import HallConfig
 from hallserver.sim.dispatch import POLICIES
 from hallserver.sim.engine import simulate
 from hallserver.sim.metrics import open_minutes
-from hallserver.sim.scenario import Scenario, SkillShift, WindowGroup, load_scenario
+from hallserver.sim.scenario import LunchShift, Scenario, SkillShift, WindowGroup, load_scenario
 from hallserver.sim.stats import Interval, paired_ci
 from hallserver.sim.workload import Day, build_day
 
@@ -128,8 +128,44 @@ class Proposal:
 
     def __str__(self) -> str:
         gain = ("" if math.isnan(self.p95_before) else
-                f" (open-hours p95 {self.p95_before:.1f} -> {self.p95_after:.1f} min)")
+                f" (p95 {self.p95_before:.1f} -> {self.p95_after:.1f} min)")
         return self.text()[1] + gain
+
+
+@dataclass(frozen=True, slots=True)
+class LunchProposal:
+    """错峰午休 (staggered lunch): `windows` take their break from `start` to `end` (minutes
+    after midnight) instead of the hall's lunch, so calls go on while the hall is at lunch:
+    the same staffed minutes, moved to when tickets taken over lunch and those left waiting
+    at noon would otherwise wait for the afternoon."""
+
+    windows: tuple[int, ...]
+    start: float
+    end: float
+    p95_before: float = math.nan
+    p95_after: float = math.nan
+
+    def shift(self) -> LunchShift:
+        """The scenario's form of the change."""
+        return LunchShift(windows=list(self.windows), start=to_time(self.start),
+                          end=to_time(self.end))
+
+    def text(self, names: dict[str, tuple[str, str]] | None = None) -> tuple[str, str]:
+        """What to tell the manager, (zh, en)."""
+        del names  # no categories named
+        span = f"{hhmm(self.start)}-{hhmm(self.end)}"
+        numbers = "、".join(map(str, self.windows))
+        return (f"{numbers}号窗口 午休改为 {span}（错峰午休，午间有人叫号）",
+                f"windows {', '.join(map(str, self.windows))} take lunch {span} (staggered "
+                "lunch: calls go on over the hall's lunch break)")
+
+    def __str__(self) -> str:
+        gain = ("" if math.isnan(self.p95_before) else
+                f" (p95 {self.p95_before:.1f} -> {self.p95_after:.1f} min)")
+        return self.text()[1] + gain
+
+
+Change = Proposal | LunchProposal
 
 
 @dataclass(frozen=True)
@@ -176,16 +212,23 @@ class Pressure:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Per-seed p95 waits of a plan: open hours (the objective) and wall clock."""
+    """Per-seed p95 waits of a plan: open hours and wall clock (`objective` picks the one
+    the search minimises)."""
 
     open_p95: list[float]
     p95: list[float]
     pressure: Pressure | None = None
+    objective: str = "open"  # which p95 the search minimises: "open" hours or "wall" clock
+
+    @property
+    def values(self) -> list[float]:
+        """Per-seed values of the objective."""
+        return self.p95 if self.objective == "wall" else self.open_p95
 
     @property
     def score(self) -> float:
-        """Mean open-hours p95 over the seeds."""
-        return float(np.mean(self.open_p95))
+        """Mean of the objective over the seeds."""
+        return float(np.mean(self.values))
 
 
 @dataclass(frozen=True)
@@ -199,6 +242,7 @@ class Advice:
     evaluated: int = 0  # candidate plans simulated
     seconds: float = 0.0
     periods: dict[str, tuple[float, float] | None] = field(default_factory=dict)
+    lunch: LunchProposal | None = None  # a staggered lunch, if asked for and worth it
 
 
 def single_windows(scenario: Scenario) -> Scenario:
@@ -212,9 +256,30 @@ def window_list(scenario: Scenario) -> list[WindowGroup]:
     return [g for g in scenario.windows for _ in range(g.count)]
 
 
-def apply(plan: Scenario, proposal: Proposal) -> Scenario:
-    """The plan with one more skill shift (the proposal's)."""
+def apply(plan: Scenario, proposal: Change) -> Scenario:
+    """The plan with one more skill shift or staggered lunch (the proposal's)."""
+    if isinstance(proposal, LunchProposal):
+        return plan.model_copy(update={"lunch": [*plan.lunch, proposal.shift()]})
     return plan.model_copy(update={"shifts": [*plan.shifts, proposal.shift()]})
+
+
+def lunch_candidates(plan: Scenario, press: Pressure, sessions: Sequence[tuple[float, float]],
+                     hot: int = 2) -> list[LunchProposal]:
+    """Staggered lunches worth simulating: the flexible windows (all of them, and those that
+    serve a hot category) take the hall's break 30 or 60 minutes later, or 30 earlier. None
+    if the hall has no lunch break, or no window is flexible (moving every window's lunch
+    is moving the hall's hours, not a window change)."""
+    if len(sessions) < 2:
+        return []
+    lunch0, lunch1 = sessions[0][1], sessions[1][0]
+    windows = window_list(plan)
+    flexible = tuple(n for n, g in enumerate(windows, start=1) if g.flexible)
+    hottest = set(press.hottest(hot))
+    serving_hot = tuple(n for n in flexible
+                        if hottest & {windows[n - 1].primary, *windows[n - 1].secondary})
+    sets = list(dict.fromkeys(s for s in (flexible, serving_hot) if s))
+    return [LunchProposal(ws, lunch0 + d, lunch1 + d) for ws in sets for d in (30.0, 60.0, -30.0)
+            if sessions[0][0] < lunch0 + d and lunch1 + d < sessions[-1][1]]
 
 
 def _waits(day: Day, seed: int, policy: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -229,7 +294,7 @@ def _waits(day: Day, seed: int, policy: str) -> tuple[np.ndarray, np.ndarray, np
 
 
 def evaluate(plan: Scenario, hall: HallConfig, seeds: Sequence[int], policy: str = "production",
-             pressure: bool = False) -> Evaluation:
+             pressure: bool = False, objective: str = "open") -> Evaluation:
     """Per-seed p95 waits of a plan; with `pressure`, also how hard each category is pressed."""
     open_p95: list[float] = []
     p95: list[float] = []
@@ -262,7 +327,7 @@ def evaluate(plan: Scenario, hall: HallConfig, seeds: Sequence[int], policy: str
         cat_p95 = {c: float(np.percentile(np.concatenate(ws), 95)) if sum(map(len, ws)) else 0.0
                    for c, ws in by_cat.items()}
         press = Pressure(cat_p95, grid, {c: np.mean(a, axis=0) for c, a in ages.items()})
-    return Evaluation(open_p95, p95, press)
+    return Evaluation(open_p95, p95, press, objective)
 
 
 def candidates(plan: Scenario, press: Pressure, sessions: Sequence[tuple[float, float]],
@@ -316,54 +381,80 @@ def candidates(plan: Scenario, press: Pressure, sessions: Sequence[tuple[float, 
     return [p for _key, p in sorted(out, key=lambda x: x[0])]
 
 
-def _score(plan: Scenario, hall: HallConfig, seeds: Sequence[int]) -> Evaluation:
-    return evaluate(plan, hall, seeds)
+def _score(plan: Scenario, hall: HallConfig, seeds: Sequence[int],
+           objective: str = "open") -> Evaluation:
+    return evaluate(plan, hall, seeds, objective=objective)
 
 
-def _score_all(plan: Scenario, cands: Sequence[Proposal], hall: HallConfig,
+def _score_all(plan: Scenario, cands: Sequence[Change], hall: HallConfig,
                seeds: Sequence[int], pool: Executor | None,
-               deadline: float | None) -> list[tuple[Proposal, Evaluation]]:
+               deadline: float | None, objective: str = "open"
+               ) -> list[tuple[Change, Evaluation]]:
     """Each candidate applied to the plan, simulated on the seeds (until the deadline)."""
     if deadline is not None:
         scored = []
         for c in cands:
             if clock.perf_counter() > deadline:
                 break
-            scored.append((c, _score(apply(plan, c), hall, seeds)))
+            scored.append((c, _score(apply(plan, c), hall, seeds, objective)))
         return scored
     if pool is not None:
         plans = [apply(plan, c) for c in cands]
-        evals = list(pool.map(_score, plans, [hall] * len(plans), [list(seeds)] * len(plans)))
+        evals = list(pool.map(_score, plans, [hall] * len(plans), [list(seeds)] * len(plans),
+                              [objective] * len(plans)))
         return list(zip(cands, evals, strict=True))
-    return [(c, _score(apply(plan, c), hall, seeds)) for c in cands]
+    return [(c, _score(apply(plan, c), hall, seeds, objective)) for c in cands]
+
+
+def _confirm(plan: Scenario, scored: Sequence[tuple[Change, Evaluation]],
+             before: Sequence[float], hall: HallConfig, confirm: Sequence[int],
+             pool: Executor | None, objective: str) -> tuple[Change, Evaluation, float]:
+    """The step's 3 best candidates simulated on the `confirm` seeds too and judged on all
+    seeds together: (the best of them, its search-seed evaluation, its gain)."""
+    top = sorted(scored, key=lambda s: s[1].score)[:3]
+    now = _score(plan, hall, confirm, objective)
+    extra = [e for _c, e in _score_all(plan, [c for c, _e in top], hall, confirm, pool, None,
+                                        objective)]
+    both = [(float(np.mean([*e.values, *x.values])), c, e)
+            for (c, e), x in zip(top, extra, strict=True)]
+    score_both, best, best_eval = min(both, key=lambda b: b[0])
+    gain = float(np.mean([*before, *now.values])) - score_both
+    logger.info("advisor: confirmed on %d more seeds: %s gains %.2f", len(confirm), best, gain)
+    return best, best_eval, gain
 
 
 def advise(scenario: Scenario, hall: HallConfig, seeds: Sequence[int] = range(8),
            max_changes: int = 4, hot: int = 2, min_gain_min: float = 0.5, jobs: int = 1,
-           deadline: float | None = None, confirm: Sequence[int] = ()) -> Advice:
-    """Greedy tidal changes (see the module docstring) that cut the mean open-hours p95 on
-    `seeds`; `jobs` > 1 simulates candidates in worker processes; stop at `deadline`
-    (time.perf_counter) if given. With `confirm` seeds, the 3 best candidates of a step are
-    also simulated on those and judged on all seeds together (the best of many candidates on
-    few seeds is partly luck: this keeps less of it)."""
+           deadline: float | None = None, confirm: Sequence[int] = (),
+           objective: str = "open", lunch: bool = False) -> Advice:
+    """Greedy tidal changes (see the module docstring) that cut the mean p95 on `seeds`
+    (`objective` "open": waits counted in open hours; "wall": wall-clock waits); `jobs` > 1
+    simulates candidates in worker processes; stop at `deadline` (time.perf_counter) if given.
+    With `confirm` seeds, the 3 best candidates of a step are also simulated on those and
+    judged on all seeds together (the best of many candidates on few seeds is partly luck:
+    this keeps less of it). With `lunch`, a staggered lunch of flexible windows
+    (`lunch_candidates`) competes with the skill changes at each step (at most one is kept)."""
     t0 = clock.perf_counter()
     sessions = [(s.start.hour * 60.0 + s.start.minute, s.end.hour * 60.0 + s.end.minute)
                 for s in hall.opening_hours.sessions]
     plan = scenario
-    base = evaluate(plan, hall, seeds, pressure=True)
+    base = evaluate(plan, hall, seeds, pressure=True, objective=objective)
     assert base.pressure is not None
     press = base.pressure
     start = current = base.score
     proposals: list[Proposal] = []
+    staggered: LunchProposal | None = None
     periods: dict[str, tuple[float, float] | None] = {}
     evaluated = 0
     pool: Executor | None = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
     try:
-        before_open = base.open_p95
+        before = base.values
         for _ in range(max_changes):
-            cands = candidates(plan, press, sessions, hot, [p.window for p in proposals],
-                               periods)
-            scored = _score_all(plan, cands, hall, seeds, pool, deadline)
+            cands: list[Change] = [*candidates(plan, press, sessions, hot,
+                                               [p.window for p in proposals], periods)]
+            if lunch and staggered is None:
+                cands += lunch_candidates(plan, press, sessions, hot)
+            scored = _score_all(plan, cands, hall, seeds, pool, deadline, objective)
             evaluated += len(scored)
             if not scored:
                 break
@@ -372,34 +463,27 @@ def advise(scenario: Scenario, hall: HallConfig, seeds: Sequence[int] = range(8)
             logger.info("advisor: %d candidates, best %s: %.2f -> %.2f", len(scored), best,
                         current, best_eval.score)
             if confirm and gain >= min_gain_min:
-                top = sorted(scored, key=lambda s: s[1].score)[:3]
-                now = _score(plan, hall, confirm)
-                extra = [e for _c, e in _score_all(plan, [c for c, _e in top], hall, confirm,
-                                                    pool, None)]
-                evaluated += len(top) + 1
-                both = [(float(np.mean([*e.open_p95, *x.open_p95])), c, e)
-                        for (c, e), x in zip(top, extra, strict=True)]
-                score_both, best, best_eval = min(both, key=lambda b: b[0])
-                gain = float(np.mean([*before_open, *now.open_p95])) - score_both
-                logger.info("advisor: confirmed on %d more seeds: %s gains %.2f", len(confirm),
-                            best, gain)
+                best, best_eval, gain = _confirm(plan, scored, before, hall, confirm, pool,
+                                                 objective)
+                evaluated += min(3, len(scored)) + 1
             if gain < min_gain_min:
                 break
-            proposal = Proposal(best.window, best.primary, best.secondary, best.start,
-                                best.end, best.own_primary, best.own_secondary, current,
-                                best_eval.score)
-            proposals.append(proposal)
-            plan = apply(plan, proposal)
+            chosen = replace(best, p95_before=current, p95_after=best_eval.score)
+            if isinstance(chosen, LunchProposal):
+                staggered = chosen
+            else:
+                proposals.append(chosen)
+            plan = apply(plan, chosen)
             current = best_eval.score
-            after = evaluate(plan, hall, seeds, pressure=True)
+            after = evaluate(plan, hall, seeds, pressure=True, objective=objective)
             assert after.pressure is not None
             press = after.pressure
-            before_open = after.open_p95
+            before = after.values
     finally:
         if pool is not None:
             pool.shutdown()
     return Advice(proposals, plan, start, current, evaluated, clock.perf_counter() - t0,
-                  periods)
+                  periods, staggered)
 
 
 @dataclass(frozen=True)
@@ -446,30 +530,36 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario")
     ap.add_argument("--search-seeds", type=int, default=8)
-    ap.add_argument("--held-out", type=int, default=30)
+    ap.add_argument("--held-out", type=int, default=100)
     ap.add_argument("--max-changes", type=int, default=4)
     ap.add_argument("--hot", type=int, default=2)
     ap.add_argument("--min-gain", type=float, default=0.5)
     ap.add_argument("--confirm-seeds", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--objective", choices=("open", "wall"), default="open",
+                    help="minimise the p95 of open-hours waits (default) or wall-clock waits")
+    ap.add_argument("--lunch", action="store_true",
+                    help="also consider a staggered lunch (错峰午休) of flexible windows")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     scenario, hall = load_scenario(args.scenario)
     advice = advise(scenario, hall, range(args.search_seeds), args.max_changes, args.hot,
                     args.min_gain, jobs=args.jobs,
-                    confirm=range(500, 500 + args.confirm_seeds))
+                    confirm=range(500, 500 + args.confirm_seeds), objective=args.objective,
+                    lunch=args.lunch)
     names = category_names(hall)
     print(f"{scenario.name}: search on {args.search_seeds} seeds (+{args.confirm_seeds} to "
           f"confirm), hot {args.hot}, min gain {args.min_gain}, {advice.evaluated} "
-          f"candidate plans, {advice.seconds:.0f} s; open-hours p95 {advice.p95_before:.2f} "
+          f"candidate plans, {advice.seconds:.0f} s; {args.objective} p95 {advice.p95_before:.2f} "
           f"-> {advice.p95_after:.2f} min")
     for cat, span in advice.periods.items():
         print(f"  worst period of {cat}: "
               f"{'none' if span is None else f'{hhmm(span[0])}-{hhmm(span[1])}'}")
-    for p in advice.proposals:
+    changes: list[Change] = [*advice.proposals, *([advice.lunch] if advice.lunch else [])]
+    for p in changes:
         zh, en = p.text(names)
         print(f"  {zh} | {en} | {p.p95_before:.2f} -> {p.p95_after:.2f}")
-    if not advice.proposals:
+    if not changes:
         return
     held = range(1000, 1000 + args.held_out)
     res = check(scenario, advice, hall, held, jobs=args.jobs)

@@ -82,6 +82,25 @@ class SkillShift(ConfigModel):
         return self
 
 
+class LunchShift(ConfigModel):
+    """错峰午休 (staggered lunch, 午间不断档): these windows take their break from `start` to
+    `end` instead of the hall's lunch break, and are staffed through the rest of the day from
+    the first session's start to the last session's end (e.g. windows 1, 23 and 31 lunch
+    12:30-14:00, so someone calls tickets taken at 12:00-12:30)."""
+
+    windows: list[int] = Field(min_length=1, description="window numbers (1-based)")
+    start: HHMM
+    end: HHMM
+
+    _check_times = field_validator("start", "end", mode="before")(parse_hhmm)
+
+    @model_validator(mode="after")
+    def _times(self) -> LunchShift:
+        if self.end <= self.start:
+            raise ValueError("a lunch break ends before it starts")
+        return self
+
+
 class ServiceModel(ConfigModel):
     """Service durations: per-item mean (the item's expected minutes) times staff factors."""
 
@@ -156,6 +175,8 @@ class Scenario(ConfigModel):
     windows: list[WindowGroup] = Field(min_length=1)
     shifts: list[SkillShift] = Field(default=[], description="tidal switches of windows' "
                                      "skills for a period (at most one per window at a time)")
+    lunch: list[LunchShift] = Field(default=[], description="windows that take their lunch "
+                                    "break at another time (错峰午休; one entry per window)")
 
     @model_validator(mode="after")
     def _local_rules(self) -> Scenario:
@@ -173,6 +194,13 @@ class Scenario(ConfigModel):
             if any(a < span[1] and span[0] < b for a, b in spans.get(sh.window, [])):
                 raise ValueError(f"two skill shifts of window {sh.window} overlap")
             spans.setdefault(sh.window, []).append(span)
+        seen: set[int] = set()
+        for lunch in self.lunch:
+            if any(not 1 <= n <= total for n in lunch.windows):
+                raise ValueError(f"lunch shift names a window outside 1..{total}")
+            if seen & set(lunch.windows):
+                raise ValueError(f"window {min(seen & set(lunch.windows))} has two lunch breaks")
+            seen.update(lunch.windows)
         return self
 
     def reference_issues(self, hall: HallConfig) -> list[tuple[Loc, str]]:

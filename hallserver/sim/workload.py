@@ -182,7 +182,8 @@ def _windows(scenario: Scenario, sessions: list[Interval],
              rng: np.random.Generator) -> list[SimWindow]:
     out: list[SimWindow] = []
     sd = scenario.service.staff_speed_sd
-    span = sum(b - a for a, b in sessions)
+    day_span = (sessions[0][0], sessions[-1][1])
+    lunch = {n: (minutes(s.start), minutes(s.end)) for s in scenario.lunch for n in s.windows}
     for group in scenario.windows:
         for _ in range(group.count):
             number = len(out) + 1
@@ -191,10 +192,13 @@ def _windows(scenario: Scenario, sessions: list[Interval],
             speed = float(rng.lognormal(-sd * sd / 2, sd)) if sd > 0 else 1.0
             gaps = [(a.start, a.end) for a in scenario.absences if number in a.windows]
             gaps_min = [(minutes(a), minutes(b)) for a, b in gaps]
+            own = (subtract([day_span], [lunch[number]]) if number in lunch
+                   else list(sessions))  # its staff's hours (a staggered lunch moves the break)
+            span = sum(b - a for a, b in own)
             for _ in range(rng.poisson(scenario.away.per_window)):
-                at = _session_time(sessions, float(rng.uniform(0, span)))
+                at = _session_time(own, float(rng.uniform(0, span)))
                 gaps_min.append((at, at + float(rng.exponential(scenario.away.mean_min))))
-            duty = subtract(list(sessions), sorted(gaps_min))
+            duty = subtract(own, sorted(gaps_min))
             shifts = tuple(
                 (-math.inf if sh.start is None else minutes(sh.start),
                  math.inf if sh.end is None else minutes(sh.end),

@@ -11,17 +11,19 @@ from pydantic import ValidationError
 
 from hallserver.domain.tickets import Ticket
 from hallserver.sim.advisor import (
+    LunchProposal,
     Pressure,
     Proposal,
     advise,
     apply,
     candidates,
     category_names,
+    lunch_candidates,
     single_windows,
 )
 from hallserver.sim.dispatch import POLICIES
 from hallserver.sim.engine import simulate
-from hallserver.sim.scenario import Absence, Scenario, SkillShift, load_scenario
+from hallserver.sim.scenario import Absence, LunchShift, Scenario, SkillShift, load_scenario
 from hallserver.sim.workload import build_day
 
 SESSIONS = [(540.0, 720.0), (810.0, 1020.0)]
@@ -161,3 +163,79 @@ def test_advice_cuts_the_p95_it_was_searched_on() -> None:
     for p in advice.proposals:
         assert p.window in (1, 2, 15, 16, 23)
         assert advice.plan.shifts[-1] == p.shift()
+
+
+# ---- 错峰午休: staggered lunch ----------------------------------------------------------------
+
+
+def test_a_late_lunch_window_is_staffed_over_the_halls_lunch_and_off_later() -> None:
+    scenario, hall = load_scenario("smoke")
+    plan = single_windows(scenario).model_copy(update={
+        "lunch": [LunchShift(windows=[3, 4], start=time(12, 30), end=time(14, 0))],
+        "away": scenario.away.model_copy(update={"per_window": 0.0})})
+    day = build_day(plan, hall, 1)
+    assert day.windows[2].duty == ((540.0, 750.0), (840.0, 1020.0))
+    assert day.windows[0].duty == ((540.0, 720.0), (810.0, 1020.0))  # the hall's lunch
+    calls = _calls(plan)
+    at_lunch = {w for w, _c, t in calls if 720.0 <= t < 750.0}
+    assert at_lunch and at_lunch <= {3, 4}  # only they call during 12:00-12:30
+    assert not any(w in (3, 4) for w, _c, t in calls if 750.0 <= t < 840.0)
+    assert any(w == 1 for w, _c, t in calls if 810.0 <= t < 840.0)
+
+
+def test_a_staggered_lunch_keeps_the_draws_of_the_day() -> None:
+    """Common random numbers: moving a lunch changes no citizen and no staff speed."""
+    scenario, hall = load_scenario("smoke")
+    plan = single_windows(scenario)
+    moved = plan.model_copy(update={
+        "lunch": [LunchShift(windows=[2], start=time(11, 30), end=time(13, 0))]})
+    a, b = build_day(plan, hall, 4), build_day(moved, hall, 4)
+    assert a.customers == b.customers
+    assert [w.speed for w in a.windows] == [w.speed for w in b.windows]
+    assert a.windows[1].duty != b.windows[1].duty
+
+
+@pytest.mark.parametrize("lunch", [
+    [{"windows": [1], "start": "13:00", "end": "12:00"}],  # ends before it starts
+    [{"windows": [99], "start": "12:30", "end": "14:00"}],  # no such window
+    [{"windows": [1, 2], "start": "12:30", "end": "14:00"},
+     {"windows": [2], "start": "11:30", "end": "13:00"}],  # window 2 twice
+])
+def test_bad_lunch_shifts_are_refused(lunch: list[dict]) -> None:
+    scenario, _hall = load_scenario("smoke")
+    with pytest.raises(ValidationError):
+        Scenario.model_validate({**scenario.model_dump(mode="json"), "lunch": lunch})
+
+
+def test_lunch_candidates_move_flexible_windows_breaks() -> None:
+    plan = _short_staffed_smoke(flexible=(1, 6, 12))
+    cands = lunch_candidates(plan, _pressure("shebao"), SESSIONS, hot=1)
+    # all flexible windows, and those serving 社保 (6: 社保; 12: 户政 + 社保): later or earlier
+    assert {c.windows for c in cands} == {(1, 6, 12), (6, 12)}
+    assert {(c.start, c.end) for c in cands} == {(750.0, 840.0), (780.0, 870.0),
+                                                 (690.0, 780.0)}
+    assert lunch_candidates(_short_staffed_smoke(flexible=()), _pressure("shebao"), SESSIONS,
+                            1) == []
+    assert lunch_candidates(plan, _pressure("shebao"), [(540.0, 1020.0)], 1) == []
+
+
+def test_lunch_proposal_in_words_and_applied() -> None:
+    p = LunchProposal((1, 23), 750.0, 840.0)
+    assert p.text()[0] == "1、23号窗口 午休改为 12:30-14:00（错峰午休，午间有人叫号）"
+    assert p.text()[1].startswith("windows 1, 23 take lunch 12:30-14:00")
+    plan = apply(single_windows(load_scenario("smoke")[0]), p)
+    assert plan.lunch == [LunchShift(windows=[1, 23], start=time(12, 30), end=time(14, 0))]
+
+
+def test_advice_may_stagger_the_lunch_for_the_wall_clock_p95() -> None:
+    """Tickets left at noon and taken over lunch wait for 13:30; a later lunch for the
+    flexible windows calls them: the wall-clock search picks it."""
+    scenario = _short_staffed_smoke(flexible=(1, 2, 15, 16, 23))
+    _s, hall = load_scenario("smoke")
+    advice = advise(scenario, hall, seeds=range(3), max_changes=1, hot=1, objective="wall",
+                    lunch=True)
+    assert advice.lunch is not None and not advice.proposals
+    assert set(advice.lunch.windows) <= {1, 2, 15, 16, 23}
+    assert advice.lunch.start > 720.0  # later, not earlier
+    assert advice.p95_after < advice.p95_before - 1.0
+    assert advice.plan.lunch == [advice.lunch.shift()]
