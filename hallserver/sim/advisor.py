@@ -556,7 +556,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"  worst period of {cat}: "
               f"{'none' if span is None else f'{hhmm(span[0])}-{hhmm(span[1])}'}")
     changes: list[Change] = [*advice.proposals, *([advice.lunch] if advice.lunch else [])]
-    for p in changes:
+    for p in sorted(changes, key=lambda c: -c.p95_before):  # in the order they were chosen
         zh, en = p.text(names)
         print(f"  {zh} | {en} | {p.p95_before:.2f} -> {p.p95_after:.2f}")
     if not changes:
