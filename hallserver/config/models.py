@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     field_serializer,
     field_validator,
     model_validator,
@@ -49,7 +50,9 @@ def parse_hhmm(value: Any) -> Any:
     return value
 
 
-HHMM = Annotated[time, Field(description="local wall-clock time, 'HH:MM'")]
+HHMM = Annotated[time, Field(description="local wall-clock time, 'HH:MM'"),
+                 PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str,
+                                 when_used="json")]  # dumps load again (parse_hhmm)
 
 
 class Session(ConfigModel):

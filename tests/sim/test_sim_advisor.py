@@ -4,9 +4,11 @@ proposals that change only flexible windows and cut the p95 wait they were searc
 from __future__ import annotations
 
 from datetime import datetime, time
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from hallserver.domain.tickets import Ticket
@@ -19,11 +21,19 @@ from hallserver.sim.advisor import (
     candidates,
     category_names,
     lunch_candidates,
+    main,
     single_windows,
 )
 from hallserver.sim.dispatch import POLICIES
 from hallserver.sim.engine import simulate
-from hallserver.sim.scenario import Absence, LunchShift, Scenario, SkillShift, load_scenario
+from hallserver.sim.scenario import (
+    SCENARIOS,
+    Absence,
+    LunchShift,
+    Scenario,
+    SkillShift,
+    load_scenario,
+)
 from hallserver.sim.workload import build_day
 
 SESSIONS = [(540.0, 720.0), (810.0, 1020.0)]
@@ -239,3 +249,17 @@ def test_advice_may_stagger_the_lunch_for_the_wall_clock_p95() -> None:
     assert advice.lunch.start > 720.0  # later, not earlier
     assert advice.p95_after < advice.p95_before - 1.0
     assert advice.plan.lunch == [advice.lunch.shift()]
+
+
+def test_the_command_line_prints_a_lunch_proposal_and_its_held_out_check(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = _short_staffed_smoke(flexible=(1, 2, 15, 16, 23))
+    data = scenario.model_dump(mode="json")
+    data["hall"] = str((SCENARIOS / load_scenario("smoke")[0].hall).resolve())
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    main([str(path), "--search-seeds", "2", "--held-out", "3", "--max-changes", "1",
+          "--hot", "1", "--objective", "wall", "--lunch"])
+    out = capsys.readouterr().out
+    assert "wall p95" in out and "午休改为" in out and "staggered lunch" in out
+    assert "held-out 3 seeds" in out
