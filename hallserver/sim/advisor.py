@@ -16,9 +16,11 @@ its sessions, all day}; every candidate is simulated on the same search seeds (c
 numbers) and the best is kept if it cuts the mean p95 by `min_gain_min`; repeat. `check`
 then compares the plan with and without the proposals on held-out seeds (paired CI).
 
-The objective is the p95 of waits counted in open hours: time spent waiting over lunch or
-before the doors open is the same whatever the windows' skills, and it dominates the
-wall-clock p95 of a day (tickets taken at lunch wait until 13:30). `check` reports both.
+The objective is the p95 of waits counted in open hours (default: time spent waiting over
+lunch or before the doors open is the same whatever the windows' skills, and it dominates the
+wall-clock p95 of a day, as tickets taken at lunch wait until 13:30) or the wall-clock p95
+(`objective="wall"`). With `lunch=True` a staggered lunch (错峰午休) of flexible windows also
+competes: the one change that reaches the tickets waiting over lunch. `check` reports both.
 
 Offline: `python -m hallserver.sim.advisor S3 --jobs 2`."""
 
@@ -32,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import time
+from typing import Literal
 
 import numpy as np
 
@@ -47,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 GRID_MIN = 15.0  # step of the head-age curves that locate a category's worst period
 MAX_SECONDARY = 3  # a window's secondary skills after a change, at most
+Objective = Literal["open", "wall"]  # which p95 a search minimises: open hours or wall clock
 
 
 def hhmm(t: float) -> str:
@@ -218,7 +222,7 @@ class Evaluation:
     open_p95: list[float]
     p95: list[float]
     pressure: Pressure | None = None
-    objective: str = "open"  # which p95 the search minimises: "open" hours or "wall" clock
+    objective: Objective = "open"  # the p95 the search minimises: open hours or wall clock
 
     @property
     def values(self) -> list[float]:
@@ -294,7 +298,7 @@ def _waits(day: Day, seed: int, policy: str) -> tuple[np.ndarray, np.ndarray, np
 
 
 def evaluate(plan: Scenario, hall: HallConfig, seeds: Sequence[int], policy: str = "production",
-             pressure: bool = False, objective: str = "open") -> Evaluation:
+             pressure: bool = False, objective: Objective = "open") -> Evaluation:
     """Per-seed p95 waits of a plan; with `pressure`, also how hard each category is pressed."""
     open_p95: list[float] = []
     p95: list[float] = []
@@ -382,13 +386,13 @@ def candidates(plan: Scenario, press: Pressure, sessions: Sequence[tuple[float, 
 
 
 def _score(plan: Scenario, hall: HallConfig, seeds: Sequence[int],
-           objective: str = "open") -> Evaluation:
+           objective: Objective = "open") -> Evaluation:
     return evaluate(plan, hall, seeds, objective=objective)
 
 
 def _score_all(plan: Scenario, cands: Sequence[Change], hall: HallConfig,
                seeds: Sequence[int], pool: Executor | None,
-               deadline: float | None, objective: str = "open"
+               deadline: float | None, objective: Objective = "open"
                ) -> list[tuple[Change, Evaluation]]:
     """Each candidate applied to the plan, simulated on the seeds (until the deadline)."""
     if deadline is not None:
@@ -408,7 +412,8 @@ def _score_all(plan: Scenario, cands: Sequence[Change], hall: HallConfig,
 
 def _confirm(plan: Scenario, scored: Sequence[tuple[Change, Evaluation]],
              before: Sequence[float], hall: HallConfig, confirm: Sequence[int],
-             pool: Executor | None, objective: str) -> tuple[Change, Evaluation, float]:
+             pool: Executor | None, objective: Objective
+             ) -> tuple[Change, Evaluation, float]:
     """The step's 3 best candidates simulated on the `confirm` seeds too and judged on all
     seeds together: (the best of them, its search-seed evaluation, its gain)."""
     top = sorted(scored, key=lambda s: s[1].score)[:3]
@@ -426,7 +431,7 @@ def _confirm(plan: Scenario, scored: Sequence[tuple[Change, Evaluation]],
 def advise(scenario: Scenario, hall: HallConfig, seeds: Sequence[int] = range(8),
            max_changes: int = 4, hot: int = 2, min_gain_min: float = 0.5, jobs: int = 1,
            deadline: float | None = None, confirm: Sequence[int] = (),
-           objective: str = "open", lunch: bool = False) -> Advice:
+           objective: Objective = "open", lunch: bool = False) -> Advice:
     """Greedy tidal changes (see the module docstring) that cut the mean p95 on `seeds`
     (`objective` "open": waits counted in open hours; "wall": wall-clock waits); `jobs` > 1
     simulates candidates in worker processes; stop at `deadline` (time.perf_counter) if given.
