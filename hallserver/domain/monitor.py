@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from hallserver.config.models import MonitorConfig, OpeningHours
+from hallserver.config.models import HallConfig, MonitorConfig, OpeningHours
 
 Level = Literal["info", "warn", "alarm"]
 LEVEL_RANK: dict[str, int] = {"alarm": 0, "warn": 1, "info": 2}
@@ -116,6 +116,16 @@ def session_start(hours: OpeningHours, local: datetime) -> datetime | None:
 
 def _later(a: datetime, b: datetime | None) -> datetime:
     return a if b is None or a >= b else b
+
+
+def expected_staffed(cfg: HallConfig) -> set[int]:
+    """Windows expected to be staffed in opening hours: those someone is rostered to (A角 or
+    B角), so an empty one is 空岗 that the A/B rule should have prevented; every window if the
+    layout has no roster. A window nobody is rostered to is one the hall leaves closed: no
+    unstaffed alert for it."""
+    if not cfg.staff:
+        return {w.number for w in cfg.windows}
+    return {n for s in cfg.staff for n in (*s.role_a, *s.role_b)}
 
 
 def unstaffed_since(session_began: datetime | None, closed_at: datetime | None) -> datetime | None:

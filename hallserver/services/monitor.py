@@ -157,8 +157,10 @@ class MonitorService:
             states = all_window_states(session, ctx.hall_id)
             began = rules.session_start(cfg.opening_hours, calendar.local(now))
         categories = self._service_levels(cfg, tickets, now)
-        windows = [self._window(w, states.get(w.number), tickets, now, began if in_hours
-                                else None) for w in cfg.windows]
+        expected = rules.expected_staffed(cfg)
+        windows = [self._window(w, states.get(w.number), tickets, now,
+                                began if in_hours and w.number in expected else None)
+                   for w in cfg.windows]
         waits = [rules.minutes(t.issued_at, t.first_called_at) for t in tickets.values()
                  if t.first_called_at is not None]
         called = sum(c.called for c in categories)

@@ -172,6 +172,28 @@ def test_unstaffed_counts_from_the_session_start_or_the_last_sign_out(
     assert not [c for c in ov["conditions"] if c["kind"] == "window-unstaffed"]
 
 
+def test_a_window_nobody_is_rostered_to_is_not_expected_to_be_staffed(
+        client: TestClient, clock: FakeClock) -> None:
+    """Unstaffed counts for windows with an A角 or B角 in the roster (空岗); a window the
+    roster leaves out is one the hall keeps closed: no unstaffed minutes, no alert."""
+    admin = login(client, "admin")
+    body = client.get("/api/admin/layout", headers=admin).json()
+    document = body["document"]
+    for person in document["staff"]:
+        person["role_a"] = [n for n in person["role_a"] if n != 2]
+        person["role_b"] = [n for n in person["role_b"] if n != 2]
+    r = client.put("/api/admin/layout", json={"version": body["version"], "document": document},
+                   headers=admin)
+    assert r.status_code == 200, r.text
+    clock.advance(minutes=20)  # 09:50: every window unstaffed for 50 minutes
+    ov = overview(client)
+    loads = {w["number"]: w for w in ov["windows"]}
+    assert loads[2]["unstaffed_min"] is None and not loads[2]["staffed"]
+    assert loads[1]["unstaffed_min"] == 50.0
+    unstaffed = {c["subject"] for c in ov["conditions"] if c["kind"] == "window-unstaffed"}
+    assert "w1" in unstaffed and "w2" not in unstaffed
+
+
 # ---- alerts ---------------------------------------------------------------------------------
 
 
