@@ -661,6 +661,19 @@ class EmbeddedBroker:
                            SHUTDOWN_GRACE_S)
         except Exception:
             logger.exception("embedded MQTT broker did not shut down cleanly")
+        finally:
+            # A shutdown cut short may not have reached the listeners: closing the loop
+            # leaves them open (asyncio closes a server's sockets only in Server.close()),
+            # and a restart on the same port would find it taken.
+            _close_listeners(broker)
+
+
+def _close_listeners(broker: _HallBroker) -> None:
+    """Close amqtt's listening sockets now (idempotent; accepted connections stay)."""
+    for server in getattr(broker, "_servers", {}).values():
+        instance = getattr(server, "instance", None)
+        if instance is not None:
+            instance.close()
 
 
 def _listening_port(broker: _HallBroker) -> int:

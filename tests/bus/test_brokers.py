@@ -41,6 +41,7 @@ from harness.brokers import (
     status_topic,
 )
 from harness.mosquitto import MOSQUITTO_PASSWD_BIN, MosquittoServer
+from harness.ports import stable_port
 
 from devices.protocol.topics import TopicError, device_acl, server_acl
 from hallserver.bus import embedded
@@ -629,3 +630,30 @@ def test_accounts_are_validated() -> None:
     with pytest.raises(AccountError, match="duplicate"):
         check_accounts([KIOSK, BrokerAccount(KIOSK.username, "other")])
     assert "kiosk-pw-1" not in repr(KIOSK)
+
+
+def test_a_shutdown_cut_short_still_frees_the_port_for_a_restart(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """amqtt's shutdown can wait on a client that never closes; after the grace period the
+    broker is closed anyway, and its port must be free for the restart on the same port (a
+    leaked listener failed a CI run: 'address already in use')."""
+    async def hang(self: _HallBroker) -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(embedded, "SHUTDOWN_GRACE_S", 0.2)
+    monkeypatch.setattr(_HallBroker, "shutdown", hang)
+    monkeypatch.setattr(embedded, "BIND_RETRY_S", 0.5)  # fail fast if the port stays taken
+    port = stable_port()
+    broker = EmbeddedBroker(HALL, ACCOUNTS, port=port)
+    broker.start()
+    with caplog.at_level(logging.WARNING, logger="hallserver.bus.embedded"):
+        broker.stop()
+    assert "closing it anyway" in caplog.text
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))  # raises if the old listener leaked
+    broker.start()
+    try:
+        assert broker.port == port
+    finally:
+        broker.stop()
