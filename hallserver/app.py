@@ -99,8 +99,9 @@ async def _housekeeping(services: Services) -> None:
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
-    """The FastAPI app of one hall server."""
-    settings = settings or Settings()
+    """The FastAPI app of one hall server. Raises PublicUrlError when it binds every
+    interface, HALL_PUBLIC_URL is unset and no LAN address is found."""
+    settings = (settings or Settings()).with_public_url()
     hall_devices = load_hall_devices(settings, load_hall(settings.config)) if settings.bus else None
     services = build_services(settings, clock, hall_devices.infos if hall_devices else None)
     runtime = BusRuntime(services, settings, hall_devices) if hall_devices else None

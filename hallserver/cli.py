@@ -6,36 +6,43 @@ import argparse
 import logging
 import os
 import secrets
+import socket
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from hallserver.settings import DEFAULT_CONFIG, Settings
+from hallserver.demo import (
+    DEMO_DIR,
+    DEMO_PASSWORD,
+    DEVICES_WAIT_S,
+    LOG_FORMAT,
+    DemoPaths,
+    demo_banner,
+    demo_settings,
+    setup_demo_logging,
+)
+from hallserver.lan import is_wildcard
+from hallserver.settings import DEFAULT_CONFIG, PublicUrlError, Settings
 
 if TYPE_CHECKING:
     from types import FrameType
+
+    from fastapi import FastAPI
 
     from devices.config.provision import HallOutline
     from hallserver.config.models import HallConfig
 
 logger = logging.getLogger(__name__)
 
-DEMO_DB = Path("var/demo.db")
-DEMO_SECRETS = Path("var/demo-secrets.yaml")
-DEMO_DEVICES = Path("firmware_configs/demo/devices")
-# Left to the real apps with --real-kiosks: a kiosk, a terminal, their printers, and window 1
-# (its caller is the web page /window/1, its pad `onewindow-kiosk --role pad`).
-REAL_KIOSK_DEVICES = ("kiosk-a1", "printer-a1", "terminal-a1", "printer-a2", "caller-1", "pad-1")
 SCHEMA_DIR = Path("firmware_configs/schema")
-DEMO_PASSWORD = "demo1234"  # noqa: S105 (demo accounts only; printed on start)
+SHUTDOWN_GRACE_S = 3
+"""Seconds uvicorn lets open requests finish on Ctrl-C (event streams are ended first)."""
 
 
 def _setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=LOG_FORMAT)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
@@ -220,7 +227,16 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(settings: Settings) -> None:
+class Ready(Protocol):
+    """Called once the server listens (and its lifespan, bus included, has started)."""
+
+    def __call__(self, app: FastAPI) -> None: ...
+
+
+def _serve(settings: Settings, *, on_ready: Ready | None = None,
+           uvicorn_logs: bool = True) -> None:
+    """Run the server until Ctrl-C / SIGTERM. `uvicorn_logs=False` leaves uvicorn's loggers
+    to ours (the demo's log file) instead of its own console handlers."""
     import uvicorn  # noqa: PLC0415
 
     from hallserver.app import create_app  # noqa: PLC0415
@@ -236,9 +252,28 @@ def _serve(settings: Settings) -> None:
             live.close()
             super().handle_exit(sig, frame)
 
-    Server(uvicorn.Config(app, host=settings.host, port=settings.port, workers=1,
-                          log_level="info", access_log=False,
-                          timeout_graceful_shutdown=3)).run()
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started and on_ready is not None:
+                # Its own thread: it may wait for devices while requests are served.
+                threading.Thread(target=on_ready, args=(app,), name="on-ready",
+                                 daemon=True).start()
+
+    logs: dict[str, Any] = {} if uvicorn_logs else {"log_config": None}
+    server = Server(uvicorn.Config(app, host=settings.host, port=settings.port, workers=1,
+                                   log_level="info", access_log=False,
+                                   timeout_graceful_shutdown=SHUTDOWN_GRACE_S, **logs))
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        # uvicorn raises the Ctrl-C again once it has stopped gracefully: we are done.
+        logger.info("stopped by Ctrl-C")
+
+
+def _startup_error(exc: Exception) -> int:
+    """Print why the server cannot start (no traceback: the message says what to do)."""
+    print(f"error: {exc}", file=sys.stderr)
+    return 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -248,67 +283,59 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"port": args.port})
     if args.host:
         settings = settings.model_copy(update={"host": args.host})
-    _serve(settings)
+    try:
+        settings = settings.with_public_url()
+        if is_wildcard(settings.host):
+            print(f"phones and screens open {settings.base_url()} (HALL_PUBLIC_URL)")
+        _serve(settings)
+    except PublicUrlError as exc:
+        return _startup_error(exc)
     return 0
 
 
-def _demo_secrets(hall_dir: Path) -> Path:
-    """A secrets file for the demo devices under var/ (created once, never committed)."""
+def _demo_secrets(hall_dir: Path, secrets_file: Path) -> Path:
+    """A secrets file for the demo devices under var/ (created once, never committed;
+    passwords already there are kept)."""
     from devices.config.provision import ensure_secrets  # noqa: PLC0415
     from devices.config.secret import SERVER_SECRET, required_secrets  # noqa: PLC0415
 
     names = [*required_secrets(sorted((hall_dir / "devices").glob("*.yaml"))), SERVER_SECRET]
-    ensure_secrets(names, DEMO_SECRETS)
-    return DEMO_SECRETS
+    ensure_secrets(names, secrets_file)
+    return secrets_file
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo hall on SQLite with demo logins, the embedded broker and simulated
     devices; opening hours off by default."""
+    paths = DemoPaths.under(args.data_dir)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    setup_demo_logging(paths.log, verbose=args.verbose or args.demo_verbose,
+                       debug=args.verbose, append=args.keep)
     if not args.keep:
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
-    settings = Settings(
-        config=DEFAULT_CONFIG, database_url=f"sqlite:///{DEMO_DB}", port=args.port,
-        enforce_hours=args.enforce_hours, secrets=_demo_secrets(DEFAULT_CONFIG.parent),
-        mqtt_port=args.mqtt_port, simulate=not args.no_sim,
-        simulate_except=list(REAL_KIOSK_DEVICES) if args.real_kiosks else [],
-    )
+            Path(f"{paths.db}{suffix}").unlink(missing_ok=True)
+    try:
+        settings = demo_settings(args, paths, _demo_secrets(DEFAULT_CONFIG.parent, paths.secrets))
+    except PublicUrlError as exc:
+        return _startup_error(exc)
     # --keep keeps the previous run's layout too (edits made on /admin survive a restart).
     _init(settings, DEMO_PASSWORD, DEMO_PASSWORD,
           extra_users=[("manager", "值班主任 Duty manager", "manager")], load_layout=not args.keep)
-    base = f"http://{settings.host}:{settings.port}"
-    print(f"""
-OneWindow 一窗通 demo hall (SQLite: {DEMO_DB}, opening hours {'enforced' if args.enforce_hours
-      else 'not enforced'})
-  Call screen 综合屏     {base}/screen          (1920x1080; click once to enable sound)
-  Dashboard 大厅监控     {base}/dashboard       (manager / admin)
-  Reports 统计报表       {base}/reports         (manager / admin; CSV and XLSX export)
-  Administration 管理    {base}/admin           (admin: layout, skills, accounts, devices)
-  Phone ticket 手机查号  {base}/t/<token>       (the QR code on every printed ticket)
-  API docs 接口文档      {base}/docs
-  health 健康检查        {base}/healthz
-  queues 排队情况        {base}/api/queues
-  windows 窗口状态       {base}/api/windows
-  layout 大厅布局        {base}/api/layout
-  devices 设备 (manager) {base}/api/devices   bus 消息总线 {base}/api/bus
-MQTT broker 消息代理     mqtt://127.0.0.1:{settings.mqtt_port} (embedded amqtt; device passwords
-                        in {DEMO_SECRETS}; protocol: docs/protocol.md)
-Simulated hall 模拟大厅  {'on: kiosks take numbers, callers call, screens announce (10x time)'
-                        if settings.simulate else 'off (--no-sim)'}
-Logins 登录 (password {DEMO_PASSWORD}): admin, manager, staff 10001 (window 1, role A) ...
-Kiosk app 取号机界面   onewindow-kiosk --config {DEMO_DEVICES}/kiosk-a1.yaml
-Terminal 自助服务终端  onewindow-kiosk --config {DEMO_DEVICES}/terminal-a1.yaml
-Window caller 呼叫器   {base}/window/1  (staff 10001 ... sign in as role A or B)
-Rating pad 评价器      onewindow-kiosk --role pad --config {DEMO_DEVICES}/pad-1.yaml
-                        (start the demo with --real-kiosks so these are not simulated too:
-                        kiosk-a1, terminal-a1 and window 1 are then left to you)
-Ratings 好差评 (manager)  {base}/api/ratings   follow-ups 差评整改 {base}/api/followups
-                        alerts 提醒 {base}/api/alerts
-Take a number 取号:  curl -X POST {base}/api/tickets -H 'content-type: application/json' \\
-                        -d '{{"category": "A"}}'
-""", flush=True)
-    _serve(settings)
+    print(f"OneWindow 一窗通: starting the demo hall 正在启动演示大厅 (log 日志: {paths.log}) ...",
+          flush=True)
+
+    def ready(app: FastAPI) -> None:
+        runtime = app.state.bus
+        online = None
+        if runtime is not None and runtime.simulation is not None:
+            simulation = runtime.simulation
+            simulation.wait_connected(timeout=DEVICES_WAIT_S)
+            online = sum(c.connected.is_set() for c in simulation.clients.values())
+        print(demo_banner(settings, paths, enforce_hours=args.enforce_hours,
+                          real_kiosks=args.real_kiosks, devices_online=online), flush=True)
+
+    _serve(settings, on_ready=ready, uvicorn_logs=False)
+    print(f"OneWindow 一窗通 demo stopped 演示已停止 (log 日志: {paths.log})", flush=True)
     return 0
 
 
@@ -387,6 +414,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_run_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo", help="run the demo hall on embedded defaults")
+    demo.add_argument("--host", default="127.0.0.1",
+                      help="HTTP bind address (0.0.0.0: phones and screens on the LAN; the "
+                      "URLs and QR codes then use this machine's LAN address, or "
+                      "HALL_PUBLIC_URL)")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--enforce-hours", action="store_true",
                       help="refuse tickets outside the demo hall's opening hours")
@@ -397,6 +428,11 @@ def _add_run_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     demo.add_argument("--real-kiosks", action="store_true",
                       help="leave kiosk-a1, terminal-a1 (and their printers) and window 1's "
                       "caller and pad to the real apps instead of simulating them")
+    demo.add_argument("--verbose", dest="demo_verbose", action="store_true",
+                      help="show the devices' and the simulation's log here, not only in "
+                      "the log file")
+    demo.add_argument("--data-dir", type=Path, default=DEMO_DIR,
+                      help=f"database, broker passwords and log (default {DEMO_DIR})")
 
     broker = sub.add_parser("broker-config",
                             help="write Mosquitto config, passwords and ACL for the devices")
@@ -490,8 +526,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `hallserver` console script."""
     args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except KeyboardInterrupt:
+        result = 130  # Ctrl-C before a server took it over (128 + SIGINT, as shells say)
+    if argv is None and args.func in (cmd_serve, cmd_demo):
+        _exit_now(result)
     return result
+
+
+def _exit_now(code: int) -> None:
+    """End a stopped server's process without the interpreter's teardown.
+
+    Everything is closed by then (database, broker, devices); what is left is tearing down
+    hundreds of modules and objects, which took 1-3 s after Ctrl-C on a busy 2-core machine.
+    Only for the console command: a caller of `main(argv)` (a test) gets the code back."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hallserver.lan import is_wildcard, lan_addresses
+
 DEFAULT_CONFIG = Path("firmware_configs/demo/hall.yaml")
+
+
+class PublicUrlError(ValueError):
+    """No public URL: the server binds every interface and no LAN address was found."""
 
 
 class Settings(BaseSettings):
@@ -38,11 +45,38 @@ class Settings(BaseSettings):
     simulate_except: list[str] = Field(
         default_factory=list, description="device ids left to real apps (e.g. a kiosk "
         "started with onewindow-kiosk) when simulating")
+    simulate_free_windows: list[int] = Field(
+        default_factory=list, description="windows the simulation leaves to a person (the "
+        "demo's window 1): nobody is signed in there and their simulated caller stays idle")
     public_url: str | None = Field(
         default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
         description="address citizens' phones reach the server at (ticket and receipt QR "
-        "codes); unset: http://{host}:{port}")
+        "codes); unset: http://{host}:{port}, or http://{LAN address}:{port} when host is "
+        "0.0.0.0 or ::")
 
     def base_url(self) -> str:
         """The public base URL, without a trailing slash."""
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        return (self.public_url or self.local_url()).rstrip("/")
+
+    def local_url(self) -> str:
+        """The URL of the server from this machine (loopback when it binds everything)."""
+        host = self.host.strip("[]")
+        if is_wildcard(host):
+            host = "127.0.0.1" if "." in host or not host else "::1"
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def with_public_url(self, find: Callable[[], list[str]] = lan_addresses) -> Settings:
+        """These settings with `public_url` filled in when the server binds every interface
+        (0.0.0.0 is not an address a phone can open): the machine's LAN address. Raises
+        PublicUrlError when there is none; unchanged when set or bound to one address."""
+        if self.public_url is not None or not is_wildcard(self.host):
+            return self
+        found = find()
+        if not found:
+            raise PublicUrlError(
+                f"绑定 {self.host} 时需要设置 HALL_PUBLIC_URL（手机和大屏打开的地址），例如 "
+                f"HALL_PUBLIC_URL=http://192.168.1.10:{self.port}\n"
+                f"binding {self.host} needs HALL_PUBLIC_URL (the address phones and screens "
+                f"open; no LAN address found here), e.g. "
+                f"HALL_PUBLIC_URL=http://192.168.1.10:{self.port}")
+        return self.model_copy(update={"public_url": f"http://{found[0]}:{self.port}"})

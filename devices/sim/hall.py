@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +24,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SimDevice:
-    """A device to simulate: identity plus what it is bound to."""
+    """A device to simulate: identity plus what it is bound to. An `idle` caller is online
+    but presses no keys (its window is left to a person at the web caller)."""
 
     identity: DeviceIdentity
     window: int | None = None
     categories: tuple[str, ...] = ()
+    idle: bool = False
 
 
 @dataclass
@@ -77,16 +80,23 @@ class SimulatedHall:
                 client.emit("printer-status", m.PrinterStatus(paper=m.PaperState.OK))
             elif d.identity.type is DeviceType.KIOSK:
                 self._spawn(self._kiosk, d, client)
-            elif d.identity.type is DeviceType.CALLER:
+            elif d.identity.type is DeviceType.CALLER and not d.idle:
                 self._spawn(self._caller, d, client)
 
     def stop(self) -> None:
-        """Stop the loops and disconnect every device cleanly."""
+        """Stop the loops and disconnect every device cleanly (each says offline first).
+
+        The devices disconnect side by side: one by one, a hall's hundred took seconds."""
         self._stop.set()
         for t in self._threads:
             t.join(timeout=5)
-        for client in self.clients.values():
-            client.stop()
+        clients = list(self.clients.values())
+        if not clients:
+            return
+        with ThreadPoolExecutor(max_workers=len(clients),
+                                thread_name_prefix="sim-stop") as pool:
+            for future in [pool.submit(c.stop) for c in clients]:
+                future.result()
 
     def wait_connected(self, timeout: float = 10.0) -> bool:
         """Whether every device connected within the timeout."""

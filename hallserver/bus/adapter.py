@@ -72,6 +72,7 @@ class HallBus:
         self._inbox: queue.Queue[_Inbound | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._hooks: list[Callable[[], None]] = []
+        self._stopping = False
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=link.username,
                              clean_session=False, protocol=mqtt.MQTTv311)
         client.username_pw_set(link.username, link.password)
@@ -101,6 +102,7 @@ class HallBus:
 
     def stop(self) -> None:
         """Say offline, disconnect cleanly, stop the threads."""
+        self._stopping = True
         if self.connected.is_set():
             info = self.client.publish(
                 str(server_status(self.hall_id)),
@@ -146,7 +148,10 @@ class HallBus:
                        reason: ReasonCode, _props: object) -> None:
         self.connected.clear()
         self._generation += 1
-        logger.warning("hall server lost the broker (%s); reconnecting", reason)
+        if self._stopping:
+            logger.info("hall server disconnected from the broker")
+        else:
+            logger.warning("hall server lost the broker (%s); reconnecting", reason)
 
     def _on_message(self, _client: mqtt.Client, _userdata: object,
                     msg: mqtt.MQTTMessage) -> None:

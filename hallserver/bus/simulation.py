@@ -39,9 +39,10 @@ def staff_windows(services: Services, windows: set[int]) -> list[int]:
 
 
 def build_simulation(services: Services, infos: list[DeviceInfo],
-                     accounts: list[BrokerAccount], *, port: int,
-                     speed: float = 10.0) -> SimulatedHall:
-    """Simulated devices for every configured kiosk, caller, LED, pad and screen."""
+                     accounts: list[BrokerAccount], *, port: int, speed: float = 10.0,
+                     idle_windows: frozenset[int] = frozenset()) -> SimulatedHall:
+    """Simulated devices for every configured kiosk, caller, LED, pad and screen; the callers
+    of `idle_windows` stay online but press no keys (a person works those windows)."""
     with services.ctx.db.read() as session:
         cfg = services.ctx.layout.current(session)
     passwords = {a.username: a.password for a in accounts}
@@ -55,5 +56,7 @@ def build_simulation(services: Services, infos: list[DeviceInfo],
                                   password=passwords[d.id], port=port,
                                   keepalive=d.keepalive_s)
         categories = by_zone.get(d.zone or "", every) if d.type is DeviceType.KIOSK else ()
-        sims.append(SimDevice(identity, window=d.window, categories=categories or every))
+        idle = d.type is DeviceType.CALLER and d.window in idle_windows
+        sims.append(SimDevice(identity, window=d.window, categories=categories or every,
+                              idle=idle))
     return SimulatedHall(sims, speed=speed, arrivals_per_min=2.5, service_min=8.0)

@@ -4,6 +4,7 @@ paho adapter, the dispatcher and the display sync. Called by the composition roo
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +28,9 @@ from hallserver.services.displays import DisplayService
 from hallserver.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+OFFLINE_STALL_S = 1.0
+"""Shutdown stops waiting for simulated devices' goodbyes after this long without one."""
 
 
 class BusConfigError(RuntimeError):
@@ -112,6 +116,7 @@ class BusRuntime:
         self.stats = BusStats()
         self.simulate = settings.simulate
         self.simulate_except = frozenset(settings.simulate_except)
+        self.free_windows = frozenset(settings.simulate_free_windows)
         self.base_url = settings.base_url()
         self.simulation: SimulatedHall | None = None
 
@@ -144,15 +149,34 @@ class BusRuntime:
         self.bus, self.sync = bus, sync
         if self.simulate:
             # Staff sign in where a simulated caller works; a real one is left to people.
+            # A window left free (the demo's window 1) is nobody's until a person signs in.
             callers = {d.window for d in self.hall.infos
                        if d.type is DeviceType.CALLER and d.window is not None
-                       and d.id not in self.simulate_except}
+                       and d.id not in self.simulate_except} - self.free_windows
             staffed = staff_windows(self.services, callers)
             logger.info("demo: staff signed in at windows %s", staffed)
             infos = [d for d in self.hall.infos if d.id not in self.simulate_except]
-            self.simulation = build_simulation(self.services, infos,
-                                               self.hall.accounts, port=self.port)
+            self.simulation = build_simulation(self.services, infos, self.hall.accounts,
+                                               port=self.port, idle_windows=self.free_windows)
             self.simulation.start()
+
+    def _await_offline(self, device_ids: set[str]) -> None:
+        """Let the server record the devices' goodbyes before it disconnects: wait while it
+        keeps recording them, give up after OFFLINE_STALL_S without one (what is late stays
+        in the broker's session for the server)."""
+        registry = self.services.devices
+        last, stalled_at = len(device_ids) + 1, time.monotonic()
+        while True:
+            online = sum(1 for d in registry.all() if d.online and d.id in device_ids)
+            now = time.monotonic()
+            if online == 0:
+                return
+            if online < last:
+                last, stalled_at = online, now
+            elif now - stalled_at >= OFFLINE_STALL_S:
+                logger.info("%d devices not recorded offline at shutdown", online)
+                return
+            time.sleep(0.1)
 
     @property
     def port(self) -> int:
@@ -163,6 +187,7 @@ class BusRuntime:
         """Disconnect (publishing offline), stop the display sync and the broker."""
         if self.simulation is not None:
             self.simulation.stop()
+            self._await_offline(set(self.simulation.clients))
         if self.windows is not None:
             self.services.ctx.listeners.remove(self.windows.on_change)
         if self.sync is not None:
