@@ -272,12 +272,21 @@ def _serve(settings: Settings, *, on_ready: Ready | None = None,
 
 def _startup_error(exc: Exception) -> int:
     """Print why the server cannot start (no traceback: the message says what to do)."""
-    print(f"error: {exc}", file=sys.stderr)
+    from hallserver.config.loader import ConfigError  # noqa: PLC0415
+
+    if isinstance(exc, ConfigError):
+        for issue in exc.issues:
+            print(f"error: {issue}", file=sys.stderr)
+    else:
+        print(f"error: {exc}", file=sys.stderr)
     return 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the hall server with settings from HALL_* variables."""
+    from hallserver.bus.wiring import BusConfigError  # noqa: PLC0415
+    from hallserver.config.loader import ConfigError  # noqa: PLC0415
+
     settings = Settings()
     if args.port:
         settings = settings.model_copy(update={"port": args.port})
@@ -288,7 +297,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if is_wildcard(settings.host):
             print(f"phones and screens open {settings.base_url()} (HALL_PUBLIC_URL)")
         _serve(settings)
-    except PublicUrlError as exc:
+    except (BusConfigError, ConfigError, PublicUrlError) as exc:
         return _startup_error(exc)
     return 0
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from devices.config.loader import DeviceSet, load_devices
 from devices.config.models import Caller, Kiosk, Led, Pad, Printer, Screen, Terminal
-from devices.config.secret import SecretSource
+from devices.config.secret import SecretSource, env_name
 from devices.protocol.topics import DeviceType
 from devices.sim.hall import SimulatedHall
 from hallserver.bus.accounts import BrokerAccount
@@ -68,15 +68,29 @@ def hall_paths(settings: Settings) -> tuple[Path, Path]:
             settings.secrets or hall_dir / "secrets.yaml")
 
 
+def _missing_server_secret(settings: Settings, secrets_file: Path) -> str:
+    """What to run when the server's own broker password is missing (Chinese, English)."""
+    hall_dir = settings.config.parent
+    options = "".join(f" --{name} {path}" for name, path in (
+        ("devices", settings.devices_dir), ("secrets", settings.secrets)) if path is not None)
+    run = f"hallserver devices secrets {hall_dir}{options}"
+    env = env_name(SERVER_USERNAME)
+    return (
+        f"未设置服务器的消息代理密码（secret '{SERVER_USERNAME}'）。请运行 `{run}`，为设备和"
+        f"服务器生成随机密码并写入 {secrets_file}；或设置 {env}；只用 HTTP、不连设备："
+        f"HALL_BUS=false hallserver serve\n"
+        f"secret '{SERVER_USERNAME}' (the hall server's broker password) is not set: run "
+        f"`{run}` (random passwords for the devices and the server, into {secrets_file}), "
+        f"or set {env}; for HTTP only, without devices: HALL_BUS=false hallserver serve")
+
+
 def load_hall_devices(settings: Settings, cfg: HallConfig) -> HallDevices:
     """Load and cross-check the device configs; raises ConfigError with file:line."""
     devices_dir, secrets_file = hall_paths(settings)
     secrets = SecretSource(secrets_file)
     server_password = secrets.get(SERVER_USERNAME)
     if server_password is None:
-        raise BusConfigError(
-            f"{secrets.hint(SERVER_USERNAME)} (the hall server's broker password; "
-            f"`hallserver devices provision {settings.config.parent}` creates secrets)")
+        raise BusConfigError(_missing_server_secret(settings, secrets_file))
     if not devices_dir.is_dir():
         logger.warning("no device configs in %s: the bus runs without devices", devices_dir)
         return HallDevices([], [BrokerAccount(SERVER_USERNAME, server_password, "server")],

@@ -1,6 +1,6 @@
 """The pieces of `hallserver demo` and `hallserver serve` without starting a server: the
 free window, the banner's commands, the public URL when binding every interface, the
-simulated hall's shutdown."""
+simulated hall's shutdown, and what `serve` says when the broker password is missing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from support import DEMO_CONFIG
 
 from devices.sim.hall import SimulatedHall
-from hallserver.cli import build_parser
+from hallserver.cli import build_parser, main
 from hallserver.demo import FREE_STAFF, FREE_WINDOW, DemoPaths, demo_banner, demo_settings, script
 from hallserver.lan import is_wildcard, lan_addresses
 from hallserver.settings import PublicUrlError, Settings
@@ -99,3 +99,19 @@ def test_simulated_devices_disconnect_side_by_side() -> None:
     hall.clients = {str(i): c for i, c in enumerate(clients)}  # type: ignore[misc]
     hall.stop()
     assert all(c.stopped for c in clients)
+
+
+def test_serve_says_what_to_run_without_the_broker_password(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("HALL_CONFIG", str(DEMO_CONFIG))
+    monkeypatch.setenv("HALL_DATABASE_URL", f"sqlite:///{tmp_path}/hall.db")
+    monkeypatch.setenv("HALL_SECRETS", str(tmp_path / "none.yaml"))
+    monkeypatch.delenv("ONEWINDOW_SECRET_HALLSERVER", raising=False)
+    assert main(["serve", "--port", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    hall_dir = DEMO_CONFIG.parent
+    assert f"hallserver devices secrets {hall_dir} --secrets {tmp_path / 'none.yaml'}" in err
+    assert "HALL_BUS=false hallserver serve" in err
+    assert "未设置服务器的消息代理密码" in err
