@@ -126,6 +126,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         version="0.1.0",
         description="Queue, routing and devices of a government service hall.",
         lifespan=lifespan,
+        # /docs is served with local assets by web.mount_docs (FastAPI's loads a CDN);
+        # no ReDoc (a CDN too, and a second page saying the same).
+        docs_url=None, redoc_url=None,
     )
     app.state.settings = settings
     app.state.services = services
@@ -136,6 +139,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
                    admin.router, advisor.router, screen.router, *web.routers):
         app.include_router(router)
     web.mount_static(app)
+    web.mount_docs(app)
     _install_error_handlers(app)
     return app
 

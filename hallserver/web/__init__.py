@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hallserver.web import admin_page, dashboard_page, reports_page, screen_page
+from hallserver.web.docs_page import mount_docs
 from hallserver.web.pages import STATIC_DIR, router
 
 # Every page router, in the order the app includes them.
@@ -18,4 +19,4 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
-__all__ = ["STATIC_DIR", "mount_static", "router", "routers"]
+__all__ = ["STATIC_DIR", "mount_docs", "mount_static", "router", "routers"]
