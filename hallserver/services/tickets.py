@@ -184,6 +184,7 @@ class TicketService:
             called_at=ticket.called_at,
             about_to_be_called=ahead is not None and ahead < ABOUT_TO_BE_CALLED,
             may_rejoin_until=rejoin_until,
+            now=now,
         )
 
     def _issued(self, cfg: HallConfig, row: TicketRow, *, replayed: bool) -> IssuedTicket:

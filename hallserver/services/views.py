@@ -117,6 +117,8 @@ class TicketStatus(View):
     called_at: datetime | None
     about_to_be_called: bool
     may_rejoin_until: datetime | None
+    now: datetime = Field(description="the hall server's time of this answer: the page counts "
+                                      "from it, not from the phone's own clock")
 
 
 class StaffOnDuty(View):

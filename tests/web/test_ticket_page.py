@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,21 @@ def test_a_refusal_is_shown_as_the_server_words_it(browser: Any, hall: Hall) -> 
         page.get_by_role("button", name="重新排队").click()
         expect(page.get_by_test_id("error")).to_contain_text("过号已超过30分钟")
         expect(page.get_by_test_id("state")).to_have_text("已过号")
+
+
+def test_a_phone_with_a_wrong_clock_shows_the_hall_s_time(browser: Any, hall: Hall) -> None:
+    # The phone is two years and a half day off; the page counts from the server's answers.
+    mine = hall.issue("A")
+    with hall.at_window() as staff:
+        act(staff, "call-next")
+        act(staff, "no-show")
+    with browser_page(browser, hall.url, PHONE, phone=True) as page:
+        page.clock.set_system_time(hall.clock.now + timedelta(days=730, hours=12))
+        page.goto(mine["status_path"])
+        expect(page.locator("body")).to_have_attribute("data-ready", "yes")
+        expect(page.get_by_test_id("state")).to_have_text("已过号")
+        expect(page.get_by_role("button", name="重新排队")).to_be_visible()
+        expect(page.get_by_test_id("updated")).to_contain_text("09:30:")
 
 
 def test_english_phone_page(browser: Any, hall: Hall, shots: Path) -> None:

@@ -50,7 +50,20 @@ const WORDS = {
 };
 i18n.register(WORDS);
 
-const S = { status: null, seq: 0, busy: false, streamDown: false, readFailed: false };
+// offset: the hall server's clock minus this phone's, from the newest answer (a phone whose
+// clock is wrong still shows the right state).
+const S = {
+  status: null, seq: 0, busy: false, streamDown: false, readFailed: false, offset: 0, expiry: null,
+};
+
+function serverNow() {
+  return Date.now() + S.offset;
+}
+
+function take(status) {
+  S.status = status;
+  S.offset = Date.parse(status.now) - Date.now();
+}
 
 /** The other language's side of a key (English under Chinese; nothing under English). */
 function other(key, vars = {}) {
@@ -91,9 +104,11 @@ function render() {
   }
   byId("called").classList.toggle("serving", s.state === "serving");
 
-  const now = Date.now();
-  const rejoinable = s.state === "no_show" && s.may_rejoin_until
-    && Date.parse(s.may_rejoin_until) > now;
+  const rejoinLeft = s.state === "no_show" && s.may_rejoin_until
+    ? Date.parse(s.may_rejoin_until) - serverNow() : 0;
+  const rejoinable = rejoinLeft > 0;
+  clearTimeout(S.expiry); // the rejoin button goes when the server's grace time ends
+  S.expiry = rejoinable ? setTimeout(render, rejoinLeft + 250) : null;
   show(byId("rejoin-row"), rejoinable);
   if (rejoinable) byId("rejoin-until").textContent = clock(s.may_rejoin_until, TZ, i18n.lang());
   const finalKey = s.state === "no_show" ? (rejoinable ? "final.no_show" : "final.no_show_late")
@@ -130,12 +145,12 @@ async function refresh() {
   try {
     const status = await get(URL_STATUS, { timeoutMs: 8000 });
     if (mine !== S.seq) return;
-    S.status = status;
+    take(status);
     setDown({ readFailed: false });
     byId("updated").textContent = t("updated", {
       time: new Intl.DateTimeFormat("en-GB", {
         hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: TZ,
-      }).format(new Date()),
+      }).format(new Date(serverNow())),
     });
     render();
     document.body.dataset.ready = "yes";
@@ -155,7 +170,7 @@ async function act(path) {
   showError(null);
   S.seq += 1; // an older read must not overwrite the answer
   try {
-    S.status = await post(`${URL_STATUS}/${path}`);
+    take(await post(`${URL_STATUS}/${path}`));
   } catch (err) {
     showError(err);
     refresh();
