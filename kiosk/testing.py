@@ -4,6 +4,7 @@ controller tests, the screen renderings and anyone trying the screens without a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from devices.protocol import messages as m
 
@@ -69,3 +70,15 @@ class ManualClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class WallClock:
+    """Aware wall time that moves with a ManualClock (one clock for everything a test drives)."""
+
+    def __init__(self, clock: ManualClock, start: datetime) -> None:
+        self.clock = clock
+        self.start = start
+        self._origin = clock.now
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=self.clock.now - self._origin)

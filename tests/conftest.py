@@ -9,12 +9,18 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from harness.postgres import PostgresServer, postgres_available
 from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, seed_users
 
 from hallserver.app import build_services, create_app
 from hallserver.services import Services
 from hallserver.settings import Settings
+
+
+# No per-example deadline: a busy machine must not fail a property (timings live in benchmarks).
+settings.register_profile("onewindow", deadline=None)
+settings.load_profile("onewindow")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from devices.protocol import messages as m
 from devices.protocol.topics import DeviceType, cmd, state
 from kiosk.pad.controller import PadController, PadSettings
 from kiosk.pad.photos import PhotoCache
-from kiosk.testing import FakeLink, ManualClock
+from kiosk.testing import FakeLink, ManualClock, WallClock
 
 HALL = "demo"
 PAD = "pad-5"
@@ -25,17 +25,6 @@ PHOTO_B = "fedcba9876543210"
 _ids = count(1)
 
 
-class WallClock:
-    """Aware UTC time that follows a ManualClock (both move together)."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.start = clock.now
-
-    def __call__(self) -> datetime:
-        return NOW + timedelta(seconds=self.clock.now - self.start)
-
-
 def make(tmp_path: Path | None = None, *, idle_timeout_s: float = 30,
          window: int = WINDOW) -> tuple[PadController, FakeLink, ManualClock]:
     """A controller with nothing received yet (photos cached under tmp_path if given)."""
@@ -43,7 +32,7 @@ def make(tmp_path: Path | None = None, *, idle_timeout_s: float = 30,
     ctl = PadController(
         PadSettings(device_id=PAD, window=window, idle_timeout_s=idle_timeout_s), link,
         photos=PhotoCache(tmp_path / "photos") if tmp_path is not None else None,
-        clock=clock, wall=WallClock(clock), new_id=lambda: f"req{next(_ids):029d}")
+        clock=clock, wall=WallClock(clock, NOW), new_id=lambda: f"req{next(_ids):029d}")
     return ctl, link, clock
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pad_support import (
     JPEG,
+    NOW,
     PHOTO_A,
     PHOTO_B,
     arm,
@@ -27,6 +28,7 @@ from kiosk.pad import texts
 from kiosk.pad.controller import REFUSED_S, THANKS_S, PadController, PadSettings
 from kiosk.pad.model import PadPage
 from kiosk.runtime import ClientLink
+from kiosk.testing import ManualClock, WallClock
 
 
 def armed(ctl: PadController, token: str = "tok-0000000001", **kw: object) -> None:
@@ -242,7 +244,9 @@ def test_offline_rating_waits_in_the_device_outbox_on_disk(tmp_path: Path) -> No
     client = DeviceClient(DeviceIdentity(hall="demo", type=DeviceType.PAD, id="pad-5",
                                          password="x", port=1), outbox=tmp_path / "o.db")
     link = ClientLink(client)
-    ctl = PadController(PadSettings(device_id="pad-5", window=5, idle_timeout_s=30), link)
+    clock = ManualClock()
+    ctl = PadController(PadSettings(device_id="pad-5", window=5, idle_timeout_s=30), link,
+                        clock=clock, wall=WallClock(clock, NOW))
     assert not ctl.view.online
     command(ctl, "arm", arm())
     ctl.rate(5)

@@ -14,7 +14,7 @@ from devices.protocol import messages as m
 from devices.protocol.topics import DeviceType, cmd, state
 from kiosk.pad.controller import PadController, PadSettings
 from kiosk.pad.photos import PhotoCache
-from kiosk.testing import FakeLink, ManualClock
+from kiosk.testing import FakeLink, ManualClock, WallClock
 
 HALL, PAD, WINDOW = "demo", "pad-5", 5
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -50,13 +50,8 @@ def rig(photos: Path) -> Rig:
     if cache.path(PHOTO) is None:
         cache.save(PHOTO, staff_photo_jpeg())
     link, clock = FakeLink(), ManualClock()
-    start = clock.now
-
-    def wall() -> datetime:
-        return NOW + timedelta(seconds=clock.now - start)
-
     ctl = PadController(PadSettings(device_id=PAD, window=WINDOW, idle_timeout_s=30), link,
-                        photos=cache, clock=clock, wall=wall,
+                        photos=cache, clock=clock, wall=WallClock(clock, NOW),
                         new_id=lambda: f"req{next(_ids):029d}")
     return Rig(ctl, link, clock, photos)
 

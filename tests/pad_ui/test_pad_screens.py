@@ -136,9 +136,6 @@ def test_taps_reach_the_controller(report: dict[str, Any]) -> None:
         assert expected in names
 
 
-def test_the_whole_run_is_quick(report: dict[str, Any]) -> None:
-    assert report["elapsed_s"] < 60
-
 
 @pytest.mark.parametrize(("size", "expected"), [(None, [1280, 800]),
                                                 ("800x1280", [800, 1280])])
