@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import threading
-import time
 
 import pytest
 from hallbus_support import Hall, issued_today
@@ -55,7 +54,6 @@ def test_one_connection_cli_device_takes_a_number(hall: Hall) -> None:
     to its replies and then publishes the request (mosquitto_rr, MQTT 3.1.1)."""
     request_id = m.new_id()
     before = issued_today(hall.client, "qiye")
-    started = time.monotonic()
     done = subprocess.run(
         ["mosquitto_rr", "-V", "mqttv311", "-h", "127.0.0.1", "-p", str(hall.port),
          "-u", "kiosk-a1", "-i", "kiosk-a1", "-P", hall.password("kiosk-a1"), "-q", "1",
@@ -68,4 +66,3 @@ def test_one_connection_cli_device_takes_a_number(hall: Hall) -> None:
     assert reply.request_id == request_id
     assert reply.number.startswith("A") and not reply.replayed
     assert issued_today(hall.client, "qiye") == before + 1
-    assert time.monotonic() - started < 5

@@ -117,7 +117,6 @@ def test_reconnect_storm_ends_online(hall: Hall) -> None:
     info = _device(hall, "kiosk-a1")
     assert (info["online"], info["epoch"]) == (True, client.epoch)
     assert client.connected.is_set()
-    assert elapsed < 60, f"100 reconnects took {elapsed:.1f}s"
 
 
 def _status_payload(state: str, epoch: int) -> bytes:

@@ -8,7 +8,6 @@ import os
 import pickle
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -163,12 +162,10 @@ def test_paper_out_keeps_the_number_on_screen_and_alerts_staff(
     rt = kiosk(hall, tmp_path, fake_printer)
     fake_printer.set_state(paper=m.PaperState.OUT)
     take(rt, rt.controller.view.categories[0].code)
-    started = time.monotonic()
     wait_until(lambda: rt.controller.view.page is Page.TICKET, ISSUE_TIMEOUT, "ticket")
     wait_until(lambda: rt.controller.view.print_state == "failed", 10, "print failed")
     assert rt.controller.view.qr_url and rt.controller.view.ticket is not None
     assert "缺纸" in rt.controller.view.printer_warning.zh  # type: ignore[union-attr]
-    assert time.monotonic() - started < 10
     staff = login(hall.client, "manager")
 
     def helper_reasons() -> list[str]:
@@ -183,11 +180,15 @@ def test_paper_out_keeps_the_number_on_screen_and_alerts_staff(
 def test_printer_offline_never_blocks_the_screen(stoppers: Hall, tmp_path: Path,
                                                  fake_printer: FakeNetworkPrinter) -> None:
     rt = kiosk(stoppers, tmp_path, fake_printer)
-    fake_printer.set_state(offline=True)
-    t0 = time.monotonic()
+    # A printer that takes the job and never answers: the number is on screen all the same.
+    fake_printer.hold_answers()
     take(rt, rt.controller.view.categories[0].code)
-    took = time.monotonic() - t0
-    assert took < 2.0, "the tap returned at once"
+    wait_until(lambda: rt.controller.view.page is Page.TICKET, ISSUE_TIMEOUT, "ticket")
+    assert rt.controller.view.print_state == "printing"
+    fake_printer.set_state(offline=True)
+    fake_printer.release_answers()
+    rt.controller.home()
+    take(rt, rt.controller.view.categories[0].code)
     wait_until(lambda: rt.controller.view.page is Page.TICKET, ISSUE_TIMEOUT, "ticket")
     wait_until(lambda: rt.controller.view.print_state == "failed", 10, "print failed")
     assert rt.controller.view.ticket is not None

@@ -116,9 +116,6 @@ def test_taps_reach_the_controller_and_its_answers_reach_the_screen(
         assert expected in names
 
 
-def test_the_whole_run_is_quick(report: dict[str, Any]) -> None:
-    assert report["elapsed_s"] < 60
-
 
 def test_run_app_opens_the_window_draws_the_view_and_ticks(tmp_path: Path) -> None:
     env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1",
