@@ -72,7 +72,7 @@ NEEDS: dict[str, tuple[str, Callable[[], Image]]] = {
     "aruco": (CHECKIN_CODE, lambda: synth.scene(CHECKIN_CODE, angle=270)),
     "contrast": (TICKET_URL, lambda: synth.add_noise(_tilted(TICKET_URL, dark=138, light=150), 3)),
     "sharpen": (TICKET_URL, lambda: synth.gaussian_blur(_tilted(TICKET_URL), 2.0)),
-    "upscale": (TICKET_URL, lambda: _tilted(TICKET_URL, size=90)),
+    "upscale": (TICKET_URL, lambda: _tilted(TICKET_URL, size=60)),
     "upscale_sharpen": (TICKET_URL, lambda: _tilted(TICKET_URL, size=55)),
 }
 
@@ -104,7 +104,7 @@ def test_fallbacks_read_most_hard_frames_the_plain_detector_misses() -> None:
 
 def test_quick_passes_are_the_working_size_ones() -> None:
     assert PASSES[:len(QUICK_PASSES)] == QUICK_PASSES
-    small = synth.to_bgr(_tilted(TICKET_URL, size=90))
+    small = synth.to_bgr(_tilted(TICKET_URL, size=60))
     assert decode_qr(small, passes=QUICK_PASSES) is None
     assert decode_qr(small) == TICKET_URL
 
