@@ -471,3 +471,15 @@ def test_guide_picker_shows_other_items_and_survives_polls(page: Page, hall: Hal
     button(page, "开始办理").click()  # same ticket: the choice stays
     expect(page.get_by_test_id("ticket-state")).to_have_text("办理中")
     expect(picker).to_have_value("QY-008")
+
+
+def test_footer_says_how_the_page_keeps_up(page: Page, hall: Hall) -> None:
+    """The footer tells the truth: live updates on every change plus a read every 15 s
+    (it said "every 2 s"); when the stream is down, only the 15 s reads."""
+    open_caller(page, hall, "10001", 1)
+    refresh = page.get_by_test_id("refresh")
+    expect(refresh).to_have_text("实时更新：有变动立即刷新，另每15秒核对一次")
+    page.get_by_role("button", name="English").click()
+    expect(refresh).to_have_text("Live: refreshes on every change, and re-reads every 15 s")
+    hall.services.live.close()  # the server ends every stream (as when it stops)
+    expect(refresh).to_have_text("Live updates down: re-reads every 15 s")

@@ -2,7 +2,8 @@
 //
 // Everything shown comes from the JSON API; the page keeps no state the server does not
 // have. It reads the window, the queues and the 帮办 requests again whenever the live event
-// stream (/api/events) says something changed, and every SAFETY_MS regardless. Buttons are enabled only when the action is legal in
+// stream (/api/events) says something changed, and every SAFETY_MS regardless (the footer
+// says which of the two is working). Buttons are enabled only when the action is legal in
 // the state last read; the server still decides, and its refusal is shown as it words it.
 import { ApiError, get, goLogin, post } from "/static/lib/api.js";
 import { byId, el, fill, show } from "/static/lib/dom.js";
@@ -35,6 +36,7 @@ const S = {
   busy: false,
   epoch: 0, // bumped by every action: a poll begun before it is stale
   online: true,
+  live: null, // the event stream is open (false: only the SAFETY_MS reads keep the page fresh)
   updatedAt: null,
   error: null,
   guideFor: null, // ticket number the guide choice belongs to
@@ -185,6 +187,8 @@ function renderFooter() {
   byId("updated").textContent = S.updatedAt
     ? t("updated", { time: S.updatedAt.toLocaleTimeString(i18n.lang() === "en" ? "en-GB" : "zh-CN", { hour12: false }) })
     : "";
+  byId("refresh").textContent = S.live === null ? ""
+    : t(S.live ? "footer.live" : "footer.poll", { s: SAFETY_MS / 1000 });
 }
 
 function render() {
@@ -412,10 +416,9 @@ async function start() {
       poll();
     },
     onStatus(state) {
-      if (state === "down") {
-        S.online = false;
-        render();
-      }
+      S.live = state === "live";
+      if (state === "down") S.online = false;
+      render();
     },
   });
 }

@@ -181,7 +181,8 @@ register({
   "receipt.failed": { zh: "打印失败，请补打", en: "printing failed; reprint" },
   "receipt.not-sent": { zh: "未发送打印", en: "not sent to a printer" },
 
-  "footer.poll": { zh: "每2秒自动刷新", en: "Refreshes every 2 s" },
+  "footer.live": { zh: "实时更新：有变动立即刷新，另每{s}秒核对一次", en: "Live: refreshes on every change, and re-reads every {s} s" },
+  "footer.poll": { zh: "实时推送中断：每{s}秒自动刷新", en: "Live updates down: re-reads every {s} s" },
   "conn.ok": { zh: "● 已连接", en: "● Connected" },
   "conn.lost": { zh: "● 连接中断，正在重试", en: "● Connection lost, retrying" },
   "updated": { zh: "更新于 {time}", en: "Updated {time}" },
