@@ -350,7 +350,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_broker_config(args: argparse.Namespace) -> int:
     """Write a Mosquitto configuration, password file and ACL for the hall's devices."""
-    from hallserver.bus.mosquitto import write_mosquitto_config  # noqa: PLC0415
+    from hallserver.bus.mosquitto import (  # noqa: PLC0415
+        MOSQUITTO_USER,
+        hand_files_to_service_user,
+        write_mosquitto_config,
+    )
     from hallserver.bus.wiring import BusConfigError, load_hall_devices  # noqa: PLC0415
     from hallserver.config.loader import ConfigError, load_hall  # noqa: PLC0415
 
@@ -373,10 +377,17 @@ def cmd_broker_config(args: argparse.Namespace) -> int:
     files = write_mosquitto_config(
         outdir, hall_id=cfg.hall.id, accounts=hall.accounts, port=args.port, bind=args.bind,
         persistence_dir=outdir / "data")
-    print(f"wrote {files.config}, {files.passwd} (0600), {files.acl}: "
+    # Mosquitto started as root reads passwd and acl only after switching to its own user.
+    problems = hand_files_to_service_user(files)
+    owner = f", owned by {MOSQUITTO_USER}" if os.geteuid() == 0 and not problems else ""
+    print(f"wrote {files.config}, {files.passwd} (0600{owner}), {files.acl}: "
           f"{len(hall.accounts)} accounts for hall {cfg.hall.id}")
+    for problem in problems:
+        print(f"warning: {problem}")
+    host = "127.0.0.1" if is_wildcard(args.bind) else args.bind
+    secrets_env = f"HALL_SECRETS={args.secrets} " if args.secrets else ""
     print(f"run:   mosquitto -c {files.config}")
-    print(f"then:  HALL_MQTT_URL=mqtt://{args.bind}:{args.port} hallserver serve")
+    print(f"then:  HALL_MQTT_URL=mqtt://{host}:{args.port} {secrets_env}hallserver serve")
     return 0
 
 

@@ -9,7 +9,9 @@ The password file uses Mosquitto 2.0's own format, which `mosquitto_passwd` writ
 (101 iterations is what `mosquitto_passwd` 2.0 uses). It is written with mode 0600.
 
 Mosquitto reads these files after dropping root privileges (to the `mosquitto` user by
-default), so whoever installs them must make the directory and files readable by that user.
+default), so they must be that user's: `hand_files_to_service_user` (called by
+`hallserver broker-config` when run as root) gives it `passwd`, `acl` and the persistence
+directory and names any directory above them it cannot enter.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hmac
 import os
 import pwd
 import secrets
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,3 +286,42 @@ def hand_to_service_user(directory: Path) -> None:
     user = pwd.getpwnam(MOSQUITTO_USER)
     for path in (directory, *directory.rglob("*")):
         os.chown(path, user.pw_uid, user.pw_gid)
+
+
+def hand_files_to_service_user(files: MosquittoFiles, user: str = MOSQUITTO_USER) -> list[str]:
+    """When run as root, give what Mosquitto opens after dropping root to `user`: `passwd`
+    (still 0600), `acl` and the persistence directory (`mosquitto.conf` is read before, as
+    root, and stays root's). Returns what still stands in the way, for the operator: no
+    such user here, or a directory above the files that user cannot enter. A no-op when not
+    root (Mosquitto then runs as the same user that owns the files)."""
+    if os.geteuid() != 0:
+        return []
+    try:
+        account = pwd.getpwnam(user)
+    except KeyError:
+        return [f"no {user!r} user on this machine: where Mosquitto runs, give {files.passwd}, "
+                f"{files.acl}" + (f" and {files.persistence_dir}" if files.persistence_dir
+                                  else "") + f" to the user it runs as (chown {user}:)"]
+    owned = [files.passwd, files.acl]
+    if files.persistence_dir is not None:
+        owned += [files.persistence_dir, *files.persistence_dir.rglob("*")]
+    for path in owned:
+        os.chown(path, account.pw_uid, account.pw_gid)
+    return [f"{user} cannot enter {d} (chmod o+x {d}, or write the files elsewhere)"
+            for d in _closed_directories(files.directory, account)]
+
+
+def _closed_directories(directory: Path, account: pwd.struct_passwd) -> list[Path]:
+    """Directories from `/` down to `directory` that `account` may not enter."""
+    closed = []
+    for d in [*reversed(directory.parents), directory]:
+        st = d.stat()
+        if st.st_uid == account.pw_uid:
+            allowed = st.st_mode & stat.S_IXUSR
+        elif st.st_gid == account.pw_gid:
+            allowed = st.st_mode & stat.S_IXGRP
+        else:
+            allowed = st.st_mode & stat.S_IXOTH
+        if not allowed:
+            closed.append(d)
+    return closed
