@@ -20,15 +20,26 @@ ow_apt() {
         "${missing[@]}" >/dev/null
 }
 
+# Run a command; show its output only if it fails.
+ow_quiet() {
+    local out
+    out="$("$@" 2>&1)" || { echo "$out" >&2; return 1; }
+}
+
 ow_venv() {
-    local extras="${1:-}"
+    # ow_venv demo|test: the venv from requirements/<name>.txt (every package pinned with its
+    # hashes: the same install on every machine), then the project itself, editable.
+    local lock="requirements/${1:-demo}.txt"
     if ! python3 -c "import ensurepip" 2>/dev/null; then ow_apt python3-venv; fi
     [ -x .venv/bin/python ] || python3 -m venv .venv
-    # Reinstall only when pyproject.toml changed since the last install.
-    local stamp=".venv/.onewindow-installed${extras:+-$extras}"
-    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-        .venv/bin/python -m pip install -q --upgrade pip
-        .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
-        touch "$stamp"
+    # Reinstall only when the lock or pyproject.toml changed since the last install.
+    local stamp=".venv/.onewindow-${1:-demo}" want
+    want="$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "installing $lock into .venv"
+        ow_quiet .venv/bin/python -m pip install -q --require-hashes --no-deps -r "$lock"
+        ow_quiet .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+        ow_quiet .venv/bin/python -m pip check
+        echo "$want" > "$stamp"
     fi
 }

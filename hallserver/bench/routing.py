@@ -4,6 +4,7 @@ JSON and PNG plots on request."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -25,6 +26,10 @@ def run(scenarios: list[str] | None = None, seeds: int = 30, json_path: Path | N
     names = scenarios or [n for n in builtin_scenarios() if n != "smoke"]
     jobs = jobs or min(2, os.cpu_count() or 1)
     out = {}
+    if plots is not None and importlib.util.find_spec("matplotlib") is None:
+        print("--plots needs matplotlib: .venv/bin/pip install --require-hashes --no-deps "
+              "-r requirements/test.txt (the test lock has the benchmark tools)", file=sys.stderr)
+        return 2
     for name in names:
         try:
             scenario, hall = load_scenario(name)
