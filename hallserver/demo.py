@@ -122,20 +122,21 @@ def demo_banner(settings: Settings, paths: DemoPaths, *, enforce_hours: bool,
         left = "kiosk-a1, terminal-a1, their printers and window 1" if real_kiosks else \
             f"window {FREE_WINDOW}"
         online = f"{devices_online} devices online, " if devices_online is not None else ""
-        sim = (f"on 开: {online}kiosks take numbers, windows call and serve, screens "
-               f"announce (10x time); {left} left to you")
+        sim = (f"on 开: {online}kiosks take numbers, windows call and serve,\n"
+               f"                        screens announce (10x time); {left} left to you")
     if is_wildcard(settings.host):
         reach = (f"Phones and TVs 手机和大屏  open {pub} (this machine's LAN address; QR codes "
                  f"say it too;\n                          here also {local}). "
                  f"Wrong address? set HALL_PUBLIC_URL")
     else:
-        reach = (f"Phones and TVs 手机和大屏  only this machine reaches {local}: start with "
-                 "--host 0.0.0.0 for the LAN")
+        reach = (f"Phones and TVs 手机和大屏  only this machine reaches {local}:\n"
+                 "                          start with --host 0.0.0.0 for the LAN")
     port_note = "" if settings.mqtt_port == DEVICE_MQTT_PORT else (
-        f"\n                        (the device files say port {DEVICE_MQTT_PORT}: run the "
-        f"demo without --mqtt-port for these)")
+        f"\n  (their files name broker port {DEVICE_MQTT_PORT}: run the demo without "
+        f"--mqtt-port for them)")
     return f"""
-OneWindow 一窗通 demo hall ready 演示大厅已就绪 (SQLite {paths.db}; opening hours {hours})
+OneWindow 一窗通 demo hall ready 演示大厅已就绪
+  (SQLite {paths.db}; opening hours {hours})
   Call screen 综合屏     {pub}/screen          (1920x1080; click once to enable sound)
   Dashboard 大厅监控     {pub}/dashboard       (manager / admin)
   Reports 统计报表       {pub}/reports         (manager / admin; CSV and XLSX export)
@@ -152,13 +153,11 @@ Simulated hall 模拟大厅  {sim}
 {reach}
 MQTT broker 消息代理     mqtt://127.0.0.1:{settings.mqtt_port} (embedded amqtt, this machine only;
                         device passwords in {settings.secrets}; protocol: docs/protocol.md)
-Kiosk app 取号机         {kiosk} --config {devices}/kiosk-a1.yaml {secrets}
-Terminal 自助服务终端    {kiosk} --config {devices}/terminal-a1.yaml {secrets}
-Rating pad 评价器        {kiosk} --role pad --config {devices}/pad-1.yaml {secrets}
-                        (start the demo with --real-kiosks so these are not simulated
-                        too){port_note}
+Real apps 真实终端 (start the demo with --real-kiosks so these are not simulated too):{port_note}
+  Kiosk 取号机       {kiosk} --config {devices}/kiosk-a1.yaml {secrets}
+  Terminal 自助终端  {kiosk} --config {devices}/terminal-a1.yaml {secrets}
+  Rating pad 评价器  {kiosk} --role pad --config {devices}/pad-1.yaml {secrets}
 Try it 试一试 (window {FREE_WINDOW}, staff {FREE_STAFF}: take a number, sign in, call it):
-{_indent(try_it(local), 2)}Log 日志 {paths.log} (devices, simulation, server; --verbose shows
-                        it here)
+{_indent(try_it(local), 2)}Log 日志 {paths.log}: devices, simulation, server (--verbose: here too)
 Stop 停止: Ctrl-C
 """
