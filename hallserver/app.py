@@ -74,7 +74,7 @@ def build_services(settings: Settings, clock: Clock = utc_now,
                    devices: list[DeviceInfo] | None = None) -> Services:
     """Open the database (migrating it), load the layout, warm up estimates."""
     hall_id = load_hall(settings.config).hall.id
-    db = Database(settings.database_url, hall_id)
+    db = Database(settings.database_url, hall_id, sqlite_synchronous=settings.sqlite_synchronous)
     db.migrate()
     layout = LayoutService(db, hall_id, clock)
     layout.seed_if_empty(settings.config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     config: Path = Field(default=DEFAULT_CONFIG, description="hall layout YAML")
     database_url: str = Field(default="sqlite:///var/onewindow.db",
                               description="SQLAlchemy URL (sqlite or postgresql+psycopg)")
+    sqlite_synchronous: Literal["FULL", "NORMAL", "OFF"] = Field(
+        default="FULL", description="SQLite's fsync at commit: FULL (a committed ticket "
+        "survives power loss; keep it in a hall); the test suite runs OFF, which a process "
+        "crash still survives")
     host: str = Field(default="127.0.0.1", description="HTTP bind address")
     port: int = Field(default=8080, ge=1, le=65535)
     enforce_hours: bool = Field(default=True,

@@ -8,16 +8,19 @@ which gives the same one-writer-per-hall order (gapless counters, no ticket call
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,15 +32,21 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def _sqlite_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own BEGIN is DEFERRED).
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cur.close()
+SqliteSync = Literal["FULL", "NORMAL", "OFF"]
+
+
+def _sqlite_connect(synchronous: SqliteSync) -> Callable[[DBAPIConnection, ConnectionPoolEntry],
+                                                          None]:
+    def connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own BEGIN is DEFERRED).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.close()
+    return connect
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -45,14 +54,14 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, sqlite_synchronous: SqliteSync = "FULL") -> Engine:
     """An engine configured for durability on SQLite and PostgreSQL."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "connect", _sqlite_connect(sqlite_synchronous))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -61,10 +70,10 @@ def make_engine(url: str) -> Engine:
 class Database:
     """The hall server's database: write and read transactions, migrations."""
 
-    def __init__(self, url: str, hall_id: str) -> None:
+    def __init__(self, url: str, hall_id: str, *, sqlite_synchronous: SqliteSync = "FULL") -> None:
         self.url = url
         self.hall_id = hall_id
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, sqlite_synchronous)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writes = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.Lock()
@@ -122,8 +131,10 @@ class Database:
             yield session
 
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision (a quick look when it is there)."""
         with self.engine.begin() as conn:
+            if MigrationContext.configure(conn).get_current_revision() == head_revision():
+                return
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
@@ -132,6 +143,12 @@ class Database:
     def close(self) -> None:
         """Release pooled connections."""
         self.engine.dispose()
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The newest revision of the packaged migrations (read once per process)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def alembic_config(url: str | None = None) -> Config:
