@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import settings
 from harness.postgres import PostgresServer, postgres_available
-from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, seed_users
+from hypothesis import settings
+from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, migrated_sqlite, seed_users
 
 from hallserver.app import build_services, create_app
 from hallserver.services import Services
 from hallserver.settings import Settings
-
 
 # No per-example deadline: a busy machine must not fail a property (timings live in benchmarks).
 settings.register_profile("onewindow", deadline=None)
@@ -53,7 +52,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/hall.db"
+    """A new SQLite database at the newest schema."""
+    return migrated_sqlite(tmp_path)
 
 
 ServicesFactory = Callable[..., Services]

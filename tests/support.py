@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +16,12 @@ from fastapi.testclient import TestClient
 import hallserver.services.auth
 from hallserver.services import Services
 from hallserver.services.auth import Role
+from hallserver.store.db import Database
 
 hallserver.services.auth.SCRYPT_N = 2**8  # fast hashes in tests; verification reads the cost
+# No fsync at commit in tests (a process crash, which the crash tests make, still loses nothing;
+# only power loss could); test_sqlite_pragmas checks that a hall's default stays FULL.
+os.environ.setdefault("HALL_SQLITE_SYNCHRONOUS", "OFF")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "firmware_configs" / "demo" / "hall.yaml"
@@ -34,6 +42,26 @@ class FakeClock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
+
+
+_templates: dict[str, Path] = {}
+
+
+def migrated_sqlite(directory: Path, name: str = "hall.db") -> str:
+    """The URL of a new SQLite database in `directory` at the newest schema: a copy of one
+    migrated per test process (a file copy instead of an Alembic run per test)."""
+    template = _templates.get("sqlite")
+    if template is None:
+        folder = Path(tempfile.mkdtemp(prefix="onewindow-template-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = folder / "migrated.db"
+        db = Database(f"sqlite:///{template}", "template")
+        db.migrate()
+        db.close()  # the last connection checkpoints the WAL into the file
+        _templates["sqlite"] = template
+    target = directory / name
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
 
 
 def seed_users(services: Services) -> None:

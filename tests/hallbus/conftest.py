@@ -18,7 +18,7 @@ import pytest
 from hallbus_support import HALL, Hall
 from harness.mosquitto import MosquittoServer, mosquitto_available
 from harness.ports import stable_port
-from support import DEMO_CONFIG
+from support import DEMO_CONFIG, migrated_sqlite
 
 from devices.config.provision import ensure_secrets
 from devices.config.secret import SERVER_SECRET, required_secrets
@@ -63,7 +63,7 @@ def hall(request: pytest.FixtureRequest, tmp_path: Path, secrets_file: Path,
     # Cheaper in-memory password hashes for the embedded broker (107 accounts at each start);
     # each hash records its own cost, so verification is unchanged.
     monkeypatch.setattr(embedded, "HASH_ITERATIONS", 1_000)
-    base = Settings(config=DEMO_CONFIG, database_url=f"sqlite:///{tmp_path}/hall.db",
+    base = Settings(config=DEMO_CONFIG, database_url=migrated_sqlite(tmp_path),
                     secrets=secrets_file, enforce_hours=False,
                     mqtt_port=stable_port())  # restarts reuse it: see harness/ports.py
     broker: MosquittoServer | None = None

@@ -102,9 +102,11 @@ def ticket_count(services: Services) -> int:
 # ---- SQLite: durability pragmas and write locking ---------------------------------------
 
 
-def test_sqlite_pragmas(database_url: str, make_services: Factory) -> None:
+def test_sqlite_pragmas(database_url: str, make_services: Factory,
+                        monkeypatch: pytest.MonkeyPatch) -> None:
     if not is_sqlite(database_url):
         pytest.skip("SQLite pragmas")
+    monkeypatch.delenv("HALL_SQLITE_SYNCHRONOUS")  # the suite runs OFF; a hall runs the default
     db = make_services(database_url).ctx.db
     for session_of in (db.read, db.write):
         with session_of() as session:

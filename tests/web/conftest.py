@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, seed_users
+from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, migrated_sqlite, seed_users
 from web_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -33,7 +33,7 @@ START_TIMEOUT_S = 15
 def hall(tmp_path: Path) -> Iterator[Hall]:
     """The demo hall served by uvicorn on a free loopback port."""
     clock = FakeClock(MONDAY_MORNING)
-    app = create_app(Settings(config=DEMO_CONFIG, database_url=f"sqlite:///{tmp_path}/hall.db",
+    app = create_app(Settings(config=DEMO_CONFIG, database_url=migrated_sqlite(tmp_path),
                               bus=False), clock=clock)
     seed_users(app.state.services)
     sock = free_socket()

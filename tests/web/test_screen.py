@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 from harness.ports import stable_port
 from playwright.sync_api import Page, expect
-from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, seed_users
+from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, migrated_sqlite, seed_users
 from web_support import Hall, browser_marks, browser_page
 
 from hallserver.app import create_app
@@ -222,7 +222,7 @@ class RestartableHall:
 
 @pytest.fixture
 def restartable(tmp_path: Path) -> Iterator[RestartableHall]:
-    served = RestartableHall(f"sqlite:///{tmp_path}/hall.db", FakeClock(MONDAY_MORNING))
+    served = RestartableHall(migrated_sqlite(tmp_path), FakeClock(MONDAY_MORNING))
     served.start()
     try:
         yield served
