@@ -22,6 +22,26 @@ settings.register_profile("onewindow", deadline=None)
 settings.load_profile("onewindow")
 
 
+BROKER_PARAMS = ("hall", "broker", "broker_port")  # fixtures run on amqtt and on Mosquitto
+BROKER_TESTS = Path(__file__).parent / "bus"  # the brokers themselves: both, always
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A fixture that runs on either broker gives a use-case test the embedded amqtt only;
+    tests of broker behaviour (marked `both_brokers`, or in tests/bus) take both."""
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        on_mosquitto = any(params.get(name) == "mosquitto" for name in BROKER_PARAMS)
+        broker_test = (item.get_closest_marker("both_brokers") is not None
+                       or item.path.is_relative_to(BROKER_TESTS))
+        (dropped if on_mosquitto and not broker_test else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(MONDAY_MORNING)

@@ -20,6 +20,8 @@ from devices.protocol.catalog import encode
 from devices.protocol.topics import DeviceType, evt, server_status
 from devices.runtime.client import DeviceClient, RequestTimeout
 
+# Broker behaviour (refusals, floods, zombies): on amqtt and on Mosquitto.
+pytestmark = pytest.mark.both_brokers
 ID_NUMBER = "110101199003071234"
 MOBILE = "13812345678"
 BAD = "kiosk-b1"  # the device whose credentials send the bad input

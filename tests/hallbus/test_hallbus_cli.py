@@ -19,10 +19,11 @@ from hallbus_support import Hall, issued_today
 from devices.protocol import messages as m
 
 CLIENTS = ("mosquitto_sub", "mosquitto_pub", "mosquitto_rr")
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.skipif(
     any(shutil.which(tool) is None for tool in CLIENTS)
     and os.environ.get("ONEWINDOW_REQUIRE_MOSQUITTO") != "1",
-    reason="mosquitto-clients not installed")
+    reason="mosquitto-clients not installed"),
+    pytest.mark.both_brokers]  # standard MQTT 3.1.1 clients against each broker
 
 
 _LINE_BUFFERED = ["stdbuf", "-oL"] if shutil.which("stdbuf") else []

@@ -24,6 +24,8 @@ from devices.runtime.client import DeviceClient, RequestTimeout
 from hallserver.store.models import IdempotencyKeyRow, TicketRow
 
 logger = logging.getLogger(__name__)
+# Broker behaviour (wills, keepalive, restarts, refusals): on amqtt and on Mosquitto.
+pytestmark = pytest.mark.both_brokers
 
 mosquitto_only = pytest.mark.parametrize("hall", ["mosquitto"], indirect=True)
 

@@ -17,6 +17,8 @@ from devices.protocol.catalog import encode
 from devices.protocol.topics import DeviceType, status
 
 logger = logging.getLogger(__name__)
+# Broker behaviour (wills, keepalive, restarts, refusals): on amqtt and on Mosquitto.
+pytestmark = pytest.mark.both_brokers
 
 
 def _device(hall: Hall, device_id: str) -> dict[str, Any]:
