@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 OFFLINE_STALL_S = 1.0
 """Shutdown stops waiting for simulated devices' goodbyes after this long without one."""
+OFFLINE_POLL_S = 0.25
+"""How often shutdown looks (reading every device takes the worker's CPU: not too often)."""
 
 
 class BusConfigError(RuntimeError):
@@ -190,7 +192,7 @@ class BusRuntime:
             elif now - stalled_at >= OFFLINE_STALL_S:
                 logger.info("%d devices not recorded offline at shutdown", online)
                 return
-            time.sleep(0.1)
+            time.sleep(OFFLINE_POLL_S)
 
     @property
     def port(self) -> int:
