@@ -78,7 +78,7 @@ def test_silent_device_is_declared_lost_after_its_keepalive(hall: Hall) -> None:
         wait_until(lambda: _online(hall, "pad-3") is True, what="pad-3 online")
         client.loop_stop()  # silence: no PINGREQ any more, the socket stays open
         silent_at = time.monotonic()
-        wait_until(lambda: _online(hall, "pad-3") is False, timeout=1.5 * keepalive + 3,
+        wait_until(lambda: _online(hall, "pad-3") is False, timeout=1.5 * keepalive + 20,
                    what="offline once the keepalive expired", interval=0.05)
         took = time.monotonic() - silent_at
         logger.info("silent pad declared lost after %.2fs", took)

@@ -28,6 +28,13 @@ from hallserver.settings import Settings
 
 START_TIMEOUT_S = 15
 
+try:  # a deadline, not a timing: 5 s (Playwright's default) was short on a loaded machine
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+except ImportError:  # the browser tests skip themselves
+    pass
+
 
 @pytest.fixture
 def hall(tmp_path: Path) -> Iterator[Hall]:

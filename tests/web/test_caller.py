@@ -438,7 +438,8 @@ def test_sign_in_offers_only_the_roster_roles(page: Page, hall: Hall) -> None:
 def test_ended_session_goes_back_to_login(page: Page, hall: Hall) -> None:
     open_caller(page, hall, "10001", 1)
     page.context.clear_cookies()
-    expect(page).to_have_url(re.compile(r"/login\?next=%2Fwindow%2F1$"))  # at the next poll
+    hall.issue("A")  # a change: the page reads at once (not at its 15 s poll) and is refused
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fwindow%2F1$"))
 
 
 def test_lost_connection_is_shown_and_recovers(page: Page, hall: Hall) -> None:
