@@ -34,11 +34,17 @@ ow_venv() {
     [ -x .venv/bin/python ] || python3 -m venv .venv
     # Reinstall only when the lock or pyproject.toml changed since the last install.
     local stamp=".venv/.onewindow-${1:-demo}" want
-    want="$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)"
+    want="$(cat "$lock" requirements/tools.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         echo "installing $lock into .venv"
-        ow_quiet .venv/bin/python -m pip install -q --require-hashes --no-deps -r "$lock"
-        ow_quiet .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+        # uv (itself hash-locked in requirements/tools.txt, installed by pip) installs the
+        # lock in seconds where pip takes a minute; the same pins and hashes either way.
+        ow_quiet .venv/bin/python -m pip install -q --require-hashes --no-deps \
+            -r requirements/tools.txt
+        ow_quiet .venv/bin/uv pip install --python .venv/bin/python --require-hashes --no-deps \
+            -r "$lock"
+        ow_quiet .venv/bin/uv pip install --python .venv/bin/python --no-deps \
+            --no-build-isolation -e .
         ow_quiet .venv/bin/python -m pip check
         echo "$want" > "$stamp"
     fi
