@@ -16,6 +16,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from hallserver.web.pages import SHELL_HEADERS
+
 logger = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
@@ -24,16 +26,7 @@ ASSETS_URL = "/docs/assets"
 TITLE = "OneWindow 一窗通 API 接口文档"
 
 # Swagger UI sets element styles from script (allowed by style-src 'self') and draws its
-# icons as data: images; it fetches only /openapi.json.
-DOCS_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+# icons as data: images; it fetches only /openapi.json: the pages' own policy serves it.
 
 _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -86,4 +79,4 @@ def mount_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         """Swagger UI for /openapi.json."""
-        return HTMLResponse(body, status_code=status, headers=DOCS_HEADERS)
+        return HTMLResponse(body, status_code=status, headers=SHELL_HEADERS)
