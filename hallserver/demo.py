@@ -89,17 +89,18 @@ def script(name: str) -> str:
 
 
 def try_it(base: str) -> str:
-    """The README's "Try it" steps against `base`: take a number, sign in at the free window
-    as its staff member, call the next ticket."""
+    """The README's "Try it" steps against `base`: sign in at the free window as its staff
+    member, take a number, call the next ticket. Signing in first leaves the shortest gap
+    between the number and the call, in which a simulated window could call it first."""
     return f"""\
-curl -X POST {base}/api/tickets -H 'content-type: application/json' \\
-     -d '{{"category": "A"}}'
 TOKEN=$(curl -s -X POST {base}/api/auth/login \\
      -H 'content-type: application/json' \\
      -d '{{"username":"{FREE_STAFF}","password":"{DEMO_PASSWORD}"}}' \\
      | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')
 curl -X POST {base}/api/windows/{FREE_WINDOW}/sign-in -H "Authorization: Bearer $TOKEN" \\
      -H 'content-type: application/json' -d '{{"role": "A"}}'
+curl -X POST {base}/api/tickets -H 'content-type: application/json' \\
+     -d '{{"category": "A"}}'
 curl -X POST {base}/api/windows/{FREE_WINDOW}/call-next -H "Authorization: Bearer $TOKEN"
 """
 
@@ -157,7 +158,7 @@ Real apps 真实终端 (start the demo with --real-kiosks so these are not simul
   Kiosk 取号机       {kiosk} --config {devices}/kiosk-a1.yaml {secrets}
   Terminal 自助终端  {kiosk} --config {devices}/terminal-a1.yaml {secrets}
   Rating pad 评价器  {kiosk} --role pad --config {devices}/pad-1.yaml {secrets}
-Try it 试一试 (window {FREE_WINDOW}, staff {FREE_STAFF}: take a number, sign in, call it):
+Try it 试一试 (window {FREE_WINDOW}, staff {FREE_STAFF}: sign in, take a number, call it):
 {_indent(try_it(local), 2)}Log 日志 {paths.log}: devices, simulation, server (--verbose: here too)
 Stop 停止: Ctrl-C
 """
