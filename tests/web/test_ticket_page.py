@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 from web_support import Hall, browser_marks, browser_page
 
-pytestmark = browser_marks()
+pytestmark = [*browser_marks(), pytest.mark.dates]  # the phone's clock against the hall's
 
 PHONE = {"width": 375, "height": 812}
 
