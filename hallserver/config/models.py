@@ -259,6 +259,12 @@ class ScreenConfig(ConfigModel):
         "else the server's audio; browser; server (espeak-ng audio); off",
     )
     repeat: int = Field(default=2, ge=1, le=5, description="times each call is read aloud")
+    speech_rate: int = Field(
+        default=150, ge=80, le=450,
+        description="how fast calls are read (语速), in words per minute on espeak-ng's scale: "
+        "175 is everyday speech; 150, a little slower, carries better in a noisy, echoing "
+        "hall. The browser's voice follows in proportion",
+    )
     voice: str = Field(
         default="cmn-latn-pinyin", min_length=1, max_length=40,
         description="espeak-ng voice of the server's audio (Mandarin)",

@@ -83,6 +83,7 @@ class ScreenSettings(View):
 
     speech: Literal["auto", "browser", "server", "off"]
     repeat: int
+    speech_rate: int  # words per minute (the server's audio; the browser's voice in proportion)
     recent_calls: int
     notice: I18nText | None
     server_audio: bool  # the server can make audio (espeak-ng is installed)
@@ -130,7 +131,8 @@ class ScreenService:
                   for q in self.services.queues.overview() if zone is None or q.zone == zone]
         screen = cfg.screen
         settings = ScreenSettings(
-            speech=screen.speech, repeat=screen.repeat, recent_calls=screen.recent_calls,
+            speech=screen.speech, repeat=screen.repeat, speech_rate=screen.speech_rate,
+            recent_calls=screen.recent_calls,
             notice=screen.notice,
             server_audio=screen.speech in ("auto", "server") and self.speech.available)
         calls = self.calls(cfg, limit=screen.recent_calls,
@@ -180,7 +182,7 @@ class ScreenService:
         if cfg.screen.speech in ("off", "browser"):
             raise SpeechUnavailable(f"server speech is {cfg.screen.speech} in this hall")
         said = self.call(event_id)
-        return self.speech.wav(said.speech, cfg.screen.voice)
+        return self.speech.wav(said.speech, cfg.screen.voice, cfg.screen.speech_rate)
 
     @staticmethod
     def _recall_counts(session: Session, ticket_ids: set[int]) -> dict[int, int]:

@@ -84,10 +84,11 @@ class Speech:
     def __init__(self, cache_size: int = CACHE_SIZE) -> None:
         self.cache_size = cache_size
         self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int, str], bytes] = OrderedDict()
         self._lib: ctypes.CDLL | None = None
         self._rate = 0
         self._voice: str | None = None
+        self._rate_wpm: int | None = None
         self._buffer = bytearray()
         self._callback = _SynthCallback(self._collect)  # held: the library keeps a pointer
         self._failed: str | None = None
@@ -98,15 +99,15 @@ class Speech:
         with self._lock:
             return self._load() is not None
 
-    def wav(self, text: str, voice: str) -> bytes:
-        """The text read by `voice` as a WAV file (cached)."""
-        key = (voice, text)
+    def wav(self, text: str, voice: str, rate_wpm: int = RATE_WPM) -> bytes:
+        """The text read by `voice` at `rate_wpm` words per minute as a WAV file (cached)."""
+        key = (voice, rate_wpm, text)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-            audio = wav_bytes(self._synthesize(text, voice), self._rate)
+            audio = wav_bytes(self._synthesize(text, voice, rate_wpm), self._rate)
             self._cache[key] = audio
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
@@ -155,15 +156,17 @@ class Speech:
             self._buffer.extend(ctypes.string_at(samples, count * 2))
         return 0  # go on
 
-    def _synthesize(self, text: str, voice: str) -> bytes:
+    def _synthesize(self, text: str, voice: str, rate_wpm: int) -> bytes:
         lib = self._load()
         if lib is None:
             raise SpeechUnavailable(self._failed or "espeak-ng unavailable")
         if voice != self._voice:
             if lib.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
                 raise SpeechUnavailable(f"espeak-ng has no voice {voice!r}")
-            lib.espeak_SetParameter(_PARAM_RATE, RATE_WPM, 0)
-            self._voice = voice
+            self._voice, self._rate_wpm = voice, None  # a voice starts at its own rate
+        if rate_wpm != self._rate_wpm:
+            lib.espeak_SetParameter(_PARAM_RATE, rate_wpm, 0)
+            self._rate_wpm = rate_wpm
         encoded = text.encode() + b"\0"
         self._buffer.clear()
         status = lib.espeak_Synth(encoded, len(encoded), 0, _POS_CHARACTER, 0, _CHARS_UTF8,

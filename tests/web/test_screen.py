@@ -25,6 +25,7 @@ from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, migrated_sqlite, see
 from web_support import Hall, browser_marks, browser_page
 
 from hallserver.app import create_app
+from hallserver.services import Services
 from hallserver.settings import Settings
 
 pytestmark = browser_marks()
@@ -51,6 +52,20 @@ def enable_sound(page: Page) -> None:
         expect(overlay).to_be_hidden()
 
 
+def speech_rate(services: Services, wpm: int) -> None:
+    """Save the live layout with the screen reading calls at `wpm` (as an admin would). The
+    tests that wait for calls to be read aloud use the fastest rate: what they check is the
+    order and count of readings, not how they sound."""
+    with services.ctx.db.read() as session:
+        cfg = services.ctx.layout.current(session)
+    screen_cfg = cfg.screen.model_copy(update={"speech_rate": wpm})
+    services.ctx.layout.save(cfg.model_copy(update={"screen": screen_cfg}),
+                             source="test", actor="admin")
+
+
+FAST = 450  # the fastest rate a hall may set
+
+
 def call_next(client: httpx.Client, window: int = 1) -> dict[str, Any]:
     r = client.post(f"/api/windows/{window}/call-next")
     assert r.status_code == 200, r.text
@@ -71,6 +86,7 @@ def test_a_call_appears_within_a_second_with_its_words(browser: Any, hall: Hall,
     for _ in range(3):
         hall.issue("A")
     hall.issue("C")
+    speech_rate(hall.services, FAST)
     with hall.at_window() as desk, screen(browser, hall.url) as page:
         expect(page.get_by_test_id("hall")).to_have_text("示范区政务服务中心")
         expect(page.get_by_test_id("latest")).to_contain_text("暂无叫号")
@@ -105,6 +121,7 @@ def test_a_call_appears_within_a_second_with_its_words(browser: Any, hall: Hall,
 def test_calls_in_a_row_are_read_one_after_another(browser: Any, hall: Hall) -> None:
     for _ in range(2):
         hall.issue("A")
+    speech_rate(hall.services, FAST)
     with hall.at_window(1) as one, hall.at_window(2, "10002") as two, \
             screen(browser, hall.url) as page:
         enable_sound(page)
@@ -195,6 +212,7 @@ class RestartableHall:
         app = create_app(Settings(config=DEMO_CONFIG, database_url=self.db_url, bus=False),
                          clock=self.clock)
         seed_users(app.state.services)
+        speech_rate(app.state.services, FAST)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
@@ -288,6 +306,17 @@ def test_call_audio_is_a_plausible_mandarin_wav(hall: Hall) -> None:
                       timeout=10)
     assert again.content == r.content
     print(f"audio {seconds:.2f} s, rms {rms:.3f}, first request {first_ms:.0f} ms")
+
+    # 语速: the hall's speech_rate. Twice the words per minute, about half the audio (the
+    # pauses do not shrink quite as much); the screen is told the rate for the browser voice.
+    speech_rate(hall.services, 300)
+    fast = httpx.get(f"{hall.url}/api/screen/audio.wav", params={"call": call["id"]},
+                     timeout=10)
+    assert fast.status_code == 200, fast.text
+    fast_seconds, fast_rms = _wav(fast.content)
+    assert 0.4 < fast_seconds / seconds < 0.75, (fast_seconds, seconds)
+    assert fast_rms > 0.02, fast_rms
+    assert state(hall.url)["settings"]["speech_rate"] == 300
 
 
 def test_audio_only_for_real_calls_of_today(hall: Hall) -> None:

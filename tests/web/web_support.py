@@ -37,7 +37,7 @@ LOAD_ERRORS = ("Failed to load resource", "net::ERR_CONNECTION_REFUSED",
 def chromium_missing() -> str | None:
     """Why the browser tests cannot run here, or None."""
     if not CHROMIUM.exists():
-        return f"{CHROMIUM} is not installed (apt install chromium-headless-shell; scripts/test does)"
+        return f"{CHROMIUM} is not installed (apt install chromium-headless-shell)"
     try:
         import playwright.sync_api  # noqa: F401, PLC0415
     except ImportError:

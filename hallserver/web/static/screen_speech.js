@@ -60,16 +60,21 @@ export class Announcer {
     this.hooks = hooks;
     this.mode = "auto";
     this.repeat = 2;
+    this.rate = 0.9;
     this.serverAudio = false;
     this.queue = [];
     this.running = false;
     this.locked = false;
   }
 
-  /** Take the hall's settings ({speech, repeat, server_audio}). */
+  /** Take the hall's settings ({speech, repeat, speech_rate, server_audio}). */
   configure(settings) {
     this.mode = settings.speech;
     this.repeat = Math.max(1, Math.min(5, Number(settings.repeat) || 1));
+    // The browser's rate 1 is its everyday speech (about espeak-ng's 175 wpm, a little
+    // slower in practice): the hall's default 150 wpm gives the 0.9 this screen always used.
+    const wpm = Math.max(80, Math.min(450, Number(settings.speech_rate) || 150));
+    this.rate = wpm / 166;
     this.serverAudio = Boolean(settings.server_audio);
   }
 
@@ -140,7 +145,7 @@ export class Announcer {
       const voice = chineseVoice();
       if (voice) u.voice = voice;
       u.lang = voice ? voice.lang : "zh-CN";
-      u.rate = 0.9;
+      u.rate = this.rate;
       let timer = 0;
       const done = (result) => {
         clearTimeout(timer);
