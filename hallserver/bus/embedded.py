@@ -40,6 +40,11 @@ and `_HallProtocolHandler` (its per-connection protocol handler):
    from a client: the message never reaches subscribers). Here such an early answer is kept
    (for a packet id that is in flight, for a few seconds) and completes the waiter when it
    is registered.
+6. On a PUBLISH to an empty, wildcard or `$`-prefixed topic it leaves the connection's
+   message loop but keeps the connection: it went on acknowledging the client's messages and
+   dropping them, and the will never went out, so a device that then died still looked
+   online. Here such a PUBLISH (a protocol error) closes the connection as a broken one: the
+   will is published and the device's runtime reconnects.
 
 Retained messages and sessions live in memory: they are lost when the broker stops.
 """
@@ -336,7 +341,7 @@ class _HallProtocolHandler(BrokerProtocolHandler):  # type: ignore[misc]
 
 
 class _HallBroker(Broker):  # type: ignore[misc]
-    """amqtt's Broker with fixes 1-4 of the module docstring (5 is in the handler)."""
+    """amqtt's Broker with fixes 1-4 and 6 of the module docstring (5 is in the handler)."""
 
     def __init__(self, config: BrokerConfig) -> None:
         super().__init__(config)
@@ -418,6 +423,19 @@ class _HallBroker(Broker):  # type: ignore[misc]
             # silence; the reader's timeout is this value (handle_read_timeout above).
             session.keep_alive = -(-session.keep_alive * 3 // 2) + delay
         return handler, session
+
+    async def _handle_message_delivery(self, client_session: Session,
+                                       handler: BrokerProtocolHandler,
+                                       wait_deliver: asyncio.Future[Any]) -> bool:
+        # Fix 6: amqtt answers False for a PUBLISH to an invalid topic and leaves its loop.
+        if await super()._handle_message_delivery(client_session, handler, wait_deliver):
+            return True
+        logger.warning("client %s published to an invalid topic: connection closed",
+                       client_session.client_id)
+        broken: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        broken.set_result(None)  # no DISCONNECT packet: the will goes out
+        await self._handle_disconnect(client_session, handler, broken)
+        return False
 
     async def _take_over(self, old: Session, old_handler: BrokerProtocolHandler) -> None:
         """Close the connection that holds this client id and wait until it is disconnected."""

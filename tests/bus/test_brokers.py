@@ -30,6 +30,7 @@ from harness.brokers import (
     SCREEN,
     SERVER,
     SERVER_STATUS,
+    TIMEOUT,
     BrokerEndpoint,
     Clients,
     Peer,
@@ -327,6 +328,29 @@ def test_will_on_another_devices_topic_is_never_published(
     honest.drop()
     server.wait_topic(status_topic(PAD), b"offline")
     assert server.received(status_topic(KIOSK)) == []
+
+
+def test_a_publish_to_a_dollar_topic_leaves_no_zombie(mqtt: Clients,
+                                                      broker: BrokerEndpoint) -> None:
+    """amqtt 0.12, on a PUBLISH to a `$` topic, left the connection's message loop but kept
+    the connection: every later publish was acknowledged and dropped, and the will never went
+    out. Ours closes the connection (the will tells the hall); Mosquitto drops that one
+    message and keeps the client working. Either way nothing later is lost unseen."""
+    server = _server_watching(mqtt)
+    kiosk = mqtt(KIOSK, will=(status_topic(KIOSK), b"offline"))
+    kiosk.publish(status_topic(KIOSK), b"online", retain=True)
+    server.wait_topic(status_topic(KIOSK), b"online")
+    kiosk.client.publish("$SYS/forged", b"x", qos=1)  # no wait: the broker may hang up
+    if broker.kind == "amqtt":
+        assert kiosk.disconnected.wait(TIMEOUT), "the connection stayed open"
+        server.wait_topic(status_topic(KIOSK), b"offline")
+        back = mqtt(KIOSK)  # a device that reconnects is heard again
+        back.publish(evt_topic(KIOSK, "ticket"), b"after")
+    else:
+        kiosk.publish(evt_topic(KIOSK, "ticket"), b"after")
+        assert not kiosk.disconnected.is_set()
+    server.wait_topic(evt_topic(KIOSK, "ticket"), b"after")
+    assert "$SYS/forged" not in server.topics()
 
 
 # ------------------------------------------------------------------------------ Mosquitto files
