@@ -36,7 +36,10 @@ def optional_user(request: Request, services: ServicesDep) -> Principal | None:
     return services.auth.resolve(token) if token else None
 
 
-def current_user(user: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]  # None: anonymous
+
+
+def current_user(user: OptionalUser) -> Principal:
     """The logged-in user; 401 when anonymous or the session ended."""
     if user is None:
         raise HTTPException(

@@ -96,20 +96,22 @@ class WindowService:
 
     # ---- reads --------------------------------------------------------------------------
 
-    def list(self) -> list[WindowInfo]:
-        """Every window of the hall with its working state."""
+    def list(self, *, public: bool = False) -> list[WindowInfo]:
+        """Every window of the hall with its working state. `public` (nobody signed in):
+        without the last case, whose link opens the case (办件) for whoever holds it."""
         with self.ctx.db.read() as session:
             cfg = self.ctx.layout.current(session)
             rows = all_window_states(session, self.ctx.hall_id)
-            return [self._info(session, cfg, w, rows.get(w.number)) for w in cfg.windows]
+            return [self._info(session, cfg, w, rows.get(w.number), public=public)
+                    for w in cfg.windows]
 
-    def get(self, number: int) -> WindowInfo:
-        """One window with its working state."""
+    def get(self, number: int, *, public: bool = False) -> WindowInfo:
+        """One window with its working state (`public`: as `list`)."""
         with self.ctx.db.read() as session:
             cfg = self.ctx.layout.current(session)
             window_cfg = self._window(cfg, number)
             row = session.get(WindowStateRow, (self.ctx.hall_id, number))
-            return self._info(session, cfg, window_cfg, row)
+            return self._info(session, cfg, window_cfg, row, public=public)
 
     # ---- staffing -----------------------------------------------------------------------
 
@@ -327,7 +329,7 @@ class WindowService:
         return category
 
     def _info(self, session: Session, cfg: HallConfig, w: Window,
-              row: WindowStateRow | None) -> WindowInfo:
+              row: WindowStateRow | None, *, public: bool = False) -> WindowInfo:
         state = window_of(row, w.number)
         now = self.ctx.clock()
         staff = None
@@ -353,7 +355,7 @@ class WindowService:
             secondary=list(w.secondary), priority_lane=w.priority_lane, express=w.express,
             status=state.status, pause_reason=state.pause_reason, staff=staff, current=current,
             idle_since=state.idle_since, flags=state.flags(in_hours),
-            last_case=self._last_case(session, cfg, w.number, now),
+            last_case=None if public else self._last_case(session, cfg, w.number, now),
         )
 
     def _last_case(self, session: Session, cfg: HallConfig, number: int,

@@ -160,12 +160,13 @@ class TicketEventRow(Base):
 
 
 class IdempotencyKeyRow(Base):
-    """An Idempotency-Key seen on ticket issue, bound to its request body and ticket."""
+    """An idempotency key seen on ticket issue, bound to its request body and ticket. One
+    namespace per channel: `http:<Idempotency-Key header>`, `mqtt:<device>:<request id>`."""
 
     __tablename__ = "idempotency_keys"
 
     hall_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     created_at: Mapped[datetime]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from hallserver.web.pages import ADMINS, MaybeUser, Refusal, role_page
+from hallserver.api.deps import OptionalUser
+from hallserver.web.pages import ADMINS, Refusal, role_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -15,6 +16,6 @@ _REFUSAL = Refusal(heading="无权访问系统管理",
 
 
 @router.get("/admin", response_model=None)
-def admin_page(user: MaybeUser) -> Response:
+def admin_page(user: OptionalUser) -> Response:
     """Administration: hall layout, logins, devices, audit trail."""
     return role_page(user, "/admin", "admin.html", ADMINS, _REFUSAL)

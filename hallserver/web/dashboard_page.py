@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from hallserver.web.pages import MANAGERS, MaybeUser, Refusal, role_page
+from hallserver.api.deps import OptionalUser
+from hallserver.web.pages import MANAGERS, Refusal, role_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -15,6 +16,6 @@ _REFUSAL = Refusal(heading="无权访问管理看板",
 
 
 @router.get("/dashboard", response_model=None)
-def dashboard_page(user: MaybeUser) -> Response:
+def dashboard_page(user: OptionalUser) -> Response:
     """The hall managers' live view (manager and admin roles)."""
     return role_page(user, "/dashboard", "dashboard.html", MANAGERS, _REFUSAL)

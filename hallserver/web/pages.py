@@ -6,13 +6,12 @@ import html
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from hallserver.api.deps import ServicesDep, optional_user
+from hallserver.api.deps import OptionalUser, ServicesDep
 from hallserver.domain.errors import NotFound
 from hallserver.services.views import Principal
 from hallserver.web.case import render_case, render_case_missing
@@ -32,7 +31,6 @@ SHELL_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-MaybeUser = Annotated[Principal | None, Depends(optional_user)]
 
 _NOT_FOUND = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>没有该窗口 / No such window</title>
@@ -99,7 +97,7 @@ def login_page() -> FileResponse:
 
 
 @router.get("/window/{number}", response_model=None)
-def caller_page(number: int, user: MaybeUser, services: ServicesDep) -> Response:
+def caller_page(number: int, user: OptionalUser, services: ServicesDep) -> Response:
     """The virtual window caller (虚拟呼叫器) of one window."""
     if user is None:
         return login_redirect(f"/window/{number}")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from hallserver.web.pages import MANAGERS, MaybeUser, Refusal, role_page
+from hallserver.api.deps import OptionalUser
+from hallserver.web.pages import MANAGERS, Refusal, role_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -16,6 +17,6 @@ _REFUSAL = Refusal(heading="无权查看统计报表",
 
 
 @router.get("/reports", response_model=None)
-def reports_page(user: MaybeUser) -> Response:
+def reports_page(user: OptionalUser) -> Response:
     """Reports by day, week and month with charts and CSV/XLSX export."""
     return role_page(user, "/reports", "reports.html", MANAGERS, _REFUSAL)

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from support import SHANGHAI, FakeClock, login
 
+from hallserver.services.views import IssueTicketRequest
 from hallserver.store.models import TicketEventRow, TicketRow
 
 
@@ -190,6 +191,46 @@ def test_idempotency_key(client: TestClient) -> None:
     assert client.post("/api/tickets", json={"category": "C"},
                        headers={"Idempotency-Key": "short"}).status_code == 422
     assert [q["waiting"] for q in client.get("/api/queues").json() if q["prefix"] == "C"] == [1]
+
+
+def test_public_windows_carry_no_case_link(client: TestClient) -> None:
+    """A window's last case links to the case's page (/c/<token>): staff see it, anonymous
+    GET /api/windows (the hall's public view) does not."""
+    issue(client, "A", item_code="QY-003")
+    staff = sign_in(client, "10001", 1)
+    for step, body in (("call-next", None), ("start", None),
+                       ("complete", {"outcome": "accepted"})):
+        r = client.post(f"/api/windows/1/{step}", json=body, headers=staff)
+        assert r.status_code == 200, r.text
+    mine = client.get("/api/windows/1", headers=staff).json()["last_case"]
+    assert mine is not None and mine["public_path"].startswith("/c/")
+    public = client.get("/api/windows")
+    assert [w["last_case"] for w in public.json()] == [None] * len(public.json())
+    assert client.get("/api/windows/1").json()["last_case"] is None
+    assert mine["public_path"] not in public.text and mine["case_no"] not in public.text
+
+
+def test_an_http_key_never_finds_a_devices_ticket(client: TestClient) -> None:
+    """The device bus keys its tickets `mqtt:<device>:<request id>`; an HTTP caller sending
+    that as its Idempotency-Key gets a ticket of its own, not the kiosk's (nor its token)."""
+    services = client.app.state.services  # type: ignore[attr-defined]
+    kiosks = services.tickets.issue(IssueTicketRequest(category="C"), channel="kiosk",
+                                    idempotency_key="mqtt:kiosk-a1:req-0001")
+    r = client.post("/api/tickets", json={"category": "C"},
+                    headers={"Idempotency-Key": "mqtt:kiosk-a1:req-0001"})
+    assert r.status_code == 201, r.text
+    assert not r.json()["replayed"]
+    assert r.json()["number"] != kiosks.number
+    assert r.json()["public_token"] != kiosks.public_token
+    again = client.post("/api/tickets", json={"category": "C"},
+                        headers={"Idempotency-Key": "mqtt:kiosk-a1:req-0001"})
+    assert again.status_code == 200 and again.json()["number"] == r.json()["number"]
+    # A header of the longest allowed length still fits beside its namespace.
+    long_key = "k" * 128
+    assert client.post("/api/tickets", json={"category": "C"},
+                       headers={"Idempotency-Key": long_key}).status_code == 201
+    assert client.post("/api/tickets", json={"category": "C"},
+                       headers={"Idempotency-Key": long_key}).status_code == 200
 
 
 def test_bad_requests(client: TestClient) -> None:

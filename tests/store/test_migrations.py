@@ -115,3 +115,30 @@ def test_0007_takes_each_tickets_first_call_from_the_audit_trail(db: Database) -
     with db.engine.connect() as conn:
         got = dict(conn.execute(select(TicketRow.id, TicketRow.first_called_at)).tuples().all())
     assert got == {1: t0 + timedelta(minutes=5), 2: None}
+
+
+def test_0008_gives_http_keys_their_own_namespace(db: Database) -> None:
+    """Keys stored before 0008 that are not the device bus's (`mqtt:...`) were HTTP headers:
+    they become `http:<key>`; down to 0007 and up again keeps every key's ticket."""
+    db.migrate()
+    t0 = datetime(2026, 12, 7, 1, 30, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        conn.execute(insert(TicketRow).values(
+            id=1, hall_id="demo", service_day=t0.date(), number="C001",
+            issued_category="shebao", category="shebao", state="waiting", priority=False,
+            issued_at=t0, queued_at=t0, recalls=0, public_token="tok1",
+            channel="http", people_ahead_at_issue=0))
+    with db.engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+    with db.engine.begin() as conn:
+        for key in ("kiosk-1-000042", "mqtt:kiosk-a1:req-1", "x" * 128):
+            conn.execute(text("INSERT INTO idempotency_keys "
+                              "(hall_id, key, request_hash, ticket_id, created_at) "
+                              "VALUES ('demo', :key, 'h', 1, :at)"), {"key": key, "at": t0})
+    db.migrate()
+    with db.engine.connect() as conn:
+        keys = sorted(conn.execute(text("SELECT key FROM idempotency_keys")).scalars())
+    assert keys == sorted(["http:kiosk-1-000042", "mqtt:kiosk-a1:req-1", "http:" + "x" * 128])
+    assert schema_diff(db) == []

@@ -22,7 +22,9 @@ IdempotencyKey = Annotated[
 def issue_ticket(body: IssueTicketRequest, services: ServicesDep, response: Response,
                  idempotency_key: IdempotencyKey = None) -> IssuedTicket:
     """Take a number. Refusals (hours, daily cap) are 409 with the reason."""
-    issued = services.tickets.issue(body, channel="http", idempotency_key=idempotency_key)
+    # HTTP keys live in their own namespace: the device bus's are `mqtt:<device>:<request>`.
+    key = None if idempotency_key is None else f"http:{idempotency_key}"
+    issued = services.tickets.issue(body, channel="http", idempotency_key=key)
     if issued.replayed:
         response.status_code = status.HTTP_200_OK
     return issued

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hallserver.api.deps import ServicesDep, StaffUser
+from hallserver.api.deps import OptionalUser, ServicesDep, StaffUser
 from hallserver.services.views import (
     CallResult,
     CompleteRequest,
@@ -18,15 +18,16 @@ router = APIRouter(prefix="/api/windows", tags=["windows"])
 
 
 @router.get("")
-def windows(services: ServicesDep) -> list[WindowInfo]:
-    """Every window: state, staff on duty (亮证), current ticket, flags."""
-    return services.windows.list()
+def windows(services: ServicesDep, viewer: OptionalUser) -> list[WindowInfo]:
+    """Every window: state, staff on duty (亮证), current ticket, flags; the last case
+    (its receipt link opens it) only for a signed-in user."""
+    return services.windows.list(public=viewer is None)
 
 
 @router.get("/{number}")
-def window(number: int, services: ServicesDep) -> WindowInfo:
-    """One window."""
-    return services.windows.get(number)
+def window(number: int, services: ServicesDep, viewer: OptionalUser) -> WindowInfo:
+    """One window (the last case only for a signed-in user)."""
+    return services.windows.get(number, public=viewer is None)
 
 
 @router.post("/{number}/sign-in")
