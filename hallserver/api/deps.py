@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 
 from hallserver.services import Services
 from hallserver.services.views import Principal
@@ -20,6 +20,13 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+# Path numbers in range: a window number as the layout allows, a row id as the databases
+# store (SQLite and PostgreSQL integers are 64-bit; a larger one was a 500, now a 422).
+WindowNo = Annotated[int, Path(ge=1, le=999, description="the window's number")]
+RowId = Annotated[int, Path(ge=1, le=2**62, description="the record's id")]
+WindowFilter = Annotated[int | None, Query(ge=1, le=999, description="one window only")]
 
 
 def session_token(request: Request) -> str | None:

@@ -67,7 +67,7 @@ class LayoutInUse(Conflict):
 class LayoutSave(Request):
     """A whole layout document and the version it was edited from."""
 
-    version: int = Field(ge=0, description="the version the document was loaded at")
+    version: int = Field(ge=0, le=2**62, description="the version the document was loaded at")
     document: dict[str, Any] = Field(description="the hall layout, as in hall.yaml")
 
 

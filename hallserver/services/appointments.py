@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 CHECK_IN_OPENS_BEFORE = timedelta(minutes=60)  # earlier arrivals are asked to come back
 LATE_GRACE = timedelta(minutes=30)  # the code stays valid this long after the slot ends
+BOOKING_HORIZON = timedelta(days=90)  # how far ahead a slot may be booked
+LONGEST_SLOT = timedelta(days=1)
 KEY_NAME = "appointment-code"
 
 
@@ -71,6 +73,15 @@ class AppointmentService:
             raise InvalidRequest("预约时间须带时区", "slot times need a time zone offset")
         if slot_end <= slot_start:
             raise InvalidRequest("预约结束时间须晚于开始时间", "the slot must end after it starts")
+        if slot_end - slot_start > LONGEST_SLOT:
+            raise InvalidRequest("预约时段不能超过一天", "a slot cannot last more than a day")
+        now = self.ctx.clock()
+        if slot_end <= now:
+            raise InvalidRequest("该预约时段已结束", "the slot has already ended")
+        if slot_start > now + BOOKING_HORIZON:
+            raise InvalidRequest(f"只能预约 {BOOKING_HORIZON.days} 天内的时段",
+                                 f"slots can be booked at most {BOOKING_HORIZON.days} days "
+                                 "ahead")
         with self.ctx.db.write() as session:
             cfg = self.ctx.layout.current(session)
             cat = find_category(cfg, category)
@@ -83,7 +94,6 @@ class AppointmentService:
                 if item.category != cat.code:
                     raise InvalidRequest(f"事项 {item_code} 不属于类别 {cat.name.zh}",
                                          f"item {item_code} is not in category {cat.code}")
-            now = self.ctx.clock()
             row = AppointmentRow(
                 hall_id=self.ctx.hall_id, category=cat.code, item_code=item_code,
                 slot_start=slot_start, slot_end=slot_end,

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from hallserver.api.deps import OptionalUser, ServicesDep
+from hallserver.api.deps import OptionalUser, ServicesDep, WindowNo
 from hallserver.domain.errors import NotFound
 from hallserver.services.views import Principal
 from hallserver.web.case import render_case, render_case_missing
@@ -97,7 +97,7 @@ def login_page() -> FileResponse:
 
 
 @router.get("/window/{number}", response_model=None)
-def caller_page(number: int, user: OptionalUser, services: ServicesDep) -> Response:
+def caller_page(number: WindowNo, user: OptionalUser, services: ServicesDep) -> Response:
     """The virtual window caller (虚拟呼叫器) of one window."""
     if user is None:
         return login_redirect(f"/window/{number}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from fastapi.testclient import TestClient
 from support import FakeClock, login
 from test_flows import act, issue, sign_in
@@ -108,3 +111,45 @@ def test_recall_does_not_inflate_the_measured_wait(client: TestClient,
     again = act(client, 1, "recall", h)["current"]
     assert again["recalls"] == 1
     assert again["waited_min"] == waited
+
+
+HUGE = 2**70  # past every 64-bit integer column
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("GET", f"/api/windows/{HUGE}", None),
+    ("POST", f"/api/windows/{HUGE}/sign-in", {"role": "A"}),
+    ("GET", f"/api/appointments/{HUGE}", None),
+    ("POST", f"/api/appointments/{HUGE}/cancel", None),
+    ("POST", f"/api/helper-requests/{HUGE}/answer", None),
+    ("POST", f"/api/ratings/reviews/{HUGE}/resolve", {"note": "ok"}),
+    ("POST", f"/api/alerts/{HUGE}/ack", None),
+    ("GET", f"/api/ratings?window={HUGE}", None),
+    ("GET", f"/api/followups?window={HUGE}", None),
+    ("PUT", "/api/admin/layout", {"version": HUGE, "document": {}}),
+])
+def test_numbers_past_64_bits_are_refused_not_a_server_error(
+        client: TestClient, method: str, path: str, body: object) -> None:
+    """A number no database column holds is a 422 (it was a 500 with an OverflowError)."""
+    admin = login(client, "admin")
+    r = client.request(method, path, json=body, headers=admin)
+    assert r.status_code == 422, (path, r.status_code, r.text)
+    assert r.json()["detail"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize(("start", "minutes", "says"), [
+    (-timedelta(hours=3), 30, "the slot has already ended"),
+    (timedelta(days=91), 30, "slots can be booked at most 90 days ahead"),
+    (timedelta(days=365 * 60), 30, "slots can be booked at most 90 days ahead"),
+    (timedelta(hours=1), 60 * 25, "a slot cannot last more than a day"),
+])
+def test_appointment_slots_out_of_range_are_refused_with_the_reason(
+        client: TestClient, clock: FakeClock, start: timedelta, minutes: int,
+        says: str) -> None:
+    """A slot long past or decades ahead was a 500 (its code could not hold the expiry)."""
+    begin = clock() + start
+    r = client.post("/api/appointments", headers=login(client, "manager"), json={
+        "category": "A", "slot_start": begin.isoformat(),
+        "slot_end": (begin + timedelta(minutes=minutes)).isoformat()})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"]["message_en"] == says

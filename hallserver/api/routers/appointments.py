@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import AwareDatetime, Field
 
-from hallserver.api.deps import ManagerUser, ServicesDep, StaffUser
+from hallserver.api.deps import ManagerUser, RowId, ServicesDep, StaffUser
 from hallserver.services.appointments import Booking
 from hallserver.services.views import IssuedTicket, Request
 
@@ -53,14 +53,14 @@ def list_appointments(start: datetime, end: datetime, services: ServicesDep,
 
 
 @router.get("/api/appointments/{appointment_id}")
-def get_appointment(appointment_id: int, services: ServicesDep,
+def get_appointment(appointment_id: RowId, services: ServicesDep,
                     _user: ManagerUser) -> dict[str, Any]:
     """One booking and its code."""
     return _booking(services.appointments.get(appointment_id))
 
 
 @router.post("/api/appointments/{appointment_id}/cancel")
-def cancel_appointment(appointment_id: int, services: ServicesDep,
+def cancel_appointment(appointment_id: RowId, services: ServicesDep,
                        _user: ManagerUser) -> dict[str, Any]:
     """Cancel a booking not yet checked in."""
     return _booking(services.appointments.cancel(appointment_id))

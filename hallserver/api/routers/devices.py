@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 
-from hallserver.api.deps import ManagerUser, ServicesDep, StaffUser
+from hallserver.api.deps import ManagerUser, RowId, ServicesDep, StaffUser
 from hallserver.services.devices import DeviceHealth, HelperRequestView
 from hallserver.services.views import View
 
@@ -58,7 +58,7 @@ def helper_requests(services: ServicesDep, _user: StaffUser,
 
 
 @router.post("/helper-requests/{request_id}/answer")
-def answer_helper_request(request_id: int, services: ServicesDep,
+def answer_helper_request(request_id: RowId, services: ServicesDep,
                           user: StaffUser) -> HelperRequestView:
     """A member of staff takes the request."""
     return services.devices.answer_helper_request(request_id, user.username)

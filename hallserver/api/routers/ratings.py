@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from hallserver.api.deps import ManagerUser, ServicesDep, StaffUser
+from hallserver.api.deps import ManagerUser, RowId, ServicesDep, StaffUser, WindowFilter
 from hallserver.domain.errors import NotFound
 from hallserver.services.alerts import AlertView
 from hallserver.services.followups import FollowUpActionRequest, FollowUpView
@@ -35,7 +35,7 @@ class ReceiptState(BaseModel):
 
 @router.get("/api/ratings")
 def ratings(services: ServicesDep, _user: ManagerUser, day_from: date | None = None,
-            day_to: date | None = None, window: int | None = None,
+            day_to: date | None = None, window: WindowFilter = None,
             staff_id: str | None = None) -> list[RatingView]:
     """Ratings by window and staff (never by ticket or citizen), newest first."""
     return services.ratings.ratings(day_from=day_from, day_to=day_to, window=window,
@@ -57,7 +57,7 @@ def rating_reviews(services: ServicesDep, _user: ManagerUser,
 
 
 @router.post("/api/ratings/reviews/{review_id}/resolve")
-def resolve_review(review_id: int, body: ResolveReview, services: ServicesDep,
+def resolve_review(review_id: RowId, body: ResolveReview, services: ServicesDep,
                    user: ManagerUser) -> ReviewView:
     """Decide on a flagged pattern (who and when are kept)."""
     return services.ratings.resolve_review(review_id, user.username, body.resolution,
@@ -73,7 +73,7 @@ def apply_defaults(services: ServicesDep, _user: ManagerUser) -> dict[str, int]:
 @router.get("/api/followups")
 def followups(services: ServicesDep, _user: ManagerUser, open_only: bool = False,
               overdue_only: bool = False,
-              window: int | None = None) -> list[FollowUpView]:
+              window: WindowFilter = None) -> list[FollowUpView]:
     """差评整改 cases, overdue first."""
     return services.followups.list(open_only=open_only, overdue_only=overdue_only,
                                    window=window)
@@ -101,7 +101,7 @@ def alerts(services: ServicesDep, _user: ManagerUser, open_only: bool = True,
 
 
 @router.post("/api/alerts/{alert_id}/ack")
-def acknowledge_alert(alert_id: int, services: ServicesDep, user: ManagerUser) -> AlertView:
+def acknowledge_alert(alert_id: RowId, services: ServicesDep, user: ManagerUser) -> AlertView:
     """Mark an alert as seen."""
     return services.alerts.acknowledge(alert_id, user.username)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hallserver.api.deps import OptionalUser, ServicesDep, StaffUser
+from hallserver.api.deps import OptionalUser, ServicesDep, StaffUser, WindowNo
 from hallserver.services.views import (
     CallResult,
     CompleteRequest,
@@ -25,76 +25,76 @@ def windows(services: ServicesDep, viewer: OptionalUser) -> list[WindowInfo]:
 
 
 @router.get("/{number}")
-def window(number: int, services: ServicesDep, viewer: OptionalUser) -> WindowInfo:
+def window(number: WindowNo, services: ServicesDep, viewer: OptionalUser) -> WindowInfo:
     """One window (the last case only for a signed-in user)."""
     return services.windows.get(number, public=viewer is None)
 
 
 @router.post("/{number}/sign-in")
-def sign_in(number: int, body: SignInRequest, user: StaffUser,
+def sign_in(number: WindowNo, body: SignInRequest, user: StaffUser,
             services: ServicesDep) -> WindowInfo:
     """Sign in at the window as role A or B (per the roster)."""
     return services.windows.sign_in(number, user, body.role)
 
 
 @router.post("/{number}/sign-out")
-def sign_out(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+def sign_out(number: WindowNo, user: StaffUser, services: ServicesDep) -> WindowInfo:
     """Sign out; managers may sign anybody out."""
     return services.windows.sign_out(number, user)
 
 
 @router.post("/{number}/call-next")
-def call_next(number: int, user: StaffUser, services: ServicesDep) -> CallResult:
+def call_next(number: WindowNo, user: StaffUser, services: ServicesDep) -> CallResult:
     """Call the next ticket this window should serve, with the reason."""
     return services.windows.call_next(number, user)
 
 
 @router.post("/{number}/recall")
-def recall(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+def recall(number: WindowNo, user: StaffUser, services: ServicesDep) -> WindowInfo:
     """Call the current ticket again."""
     return services.windows.recall(number, user)
 
 
 @router.post("/{number}/start")
-def start(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+def start(number: WindowNo, user: StaffUser, services: ServicesDep) -> WindowInfo:
     """The citizen arrived: start serving."""
     return services.windows.start(number, user)
 
 
 @router.post("/{number}/complete")
-def complete(number: int, body: CompleteRequest, user: StaffUser,
+def complete(number: WindowNo, body: CompleteRequest, user: StaffUser,
              services: ServicesDep) -> WindowInfo:
     """Finish with an outcome (办结 / 受理 / 退回补正)."""
     return services.windows.complete(number, user, body)
 
 
 @router.post("/{number}/no-show")
-def no_show(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+def no_show(number: WindowNo, user: StaffUser, services: ServicesDep) -> WindowInfo:
     """The called citizen did not come (过号)."""
     return services.windows.no_show(number, user)
 
 
 @router.post("/{number}/transfer")
-def transfer(number: int, body: TransferRequest, user: StaffUser,
+def transfer(number: WindowNo, body: TransferRequest, user: StaffUser,
              services: ServicesDep) -> WindowInfo:
     """Send the current ticket to another category or window (keeps its issue time)."""
     return services.windows.transfer(number, user, body)
 
 
 @router.post("/{number}/pause")
-def pause(number: int, body: PauseRequest, user: StaffUser,
+def pause(number: WindowNo, body: PauseRequest, user: StaffUser,
           services: ServicesDep) -> WindowInfo:
     """Pause with a reason."""
     return services.windows.pause(number, user, body.reason)
 
 
 @router.post("/{number}/away")
-def away(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+def away(number: WindowNo, user: StaffUser, services: ServicesDep) -> WindowInfo:
     """Step away from the desk (离岗)."""
     return services.windows.away(number, user)
 
 
 @router.post("/{number}/resume")
-def resume(number: int, user: StaffUser, services: ServicesDep) -> WindowInfo:
+def resume(number: WindowNo, user: StaffUser, services: ServicesDep) -> WindowInfo:
     """Take calls again."""
     return services.windows.resume(number, user)
