@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from contextlib import suppress
@@ -23,6 +24,7 @@ from hallserver.config.models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,31 @@ class _Walker(_Loader):  # type: ignore[misc]
         return self.construct_object(node, deep=True)
 
 
+def read_config_text(path: Path) -> str:
+    """A config file's text: UTF-8 (a byte-order mark allowed), else GB18030, which reads
+    GBK and GB2312 (what Windows editors in China save); anything else is a ConfigError
+    with the line of the first byte that is neither."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        first = exc
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        line = data.count(b"\n", 0, first.start) + 1
+        raise ConfigError([ConfigIssue(
+            str(path), line, "(encoding)",
+            "既不是 UTF-8 也不是 GBK/GB18030 编码，请以 UTF-8 保存 / "
+            "neither UTF-8 nor GBK/GB18030 text: save the file as UTF-8")]) from None
+    logger.info("%s is GBK/GB18030 text, read as such (UTF-8 is preferred)", path)
+    return text
+
+
 def load_yaml(path: Path, tags: dict[str, TagHandler] | None = None) -> tuple[Any, LineMap]:
-    """Parse a YAML file into plain data and a map from data path to line number."""
-    text = path.read_text(encoding="utf-8")
+    """Parse a YAML file (UTF-8 or GBK, `read_config_text`) into plain data and a map from
+    data path to line number."""
+    text = read_config_text(path)
     walker = _Walker(text, tags or {})
     try:
         node = walker.get_single_node()

@@ -114,6 +114,35 @@ def test_cli_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["config", "validate", str(tmp_path / "missing.yaml")]) == 1
 
 
+def test_a_gbk_file_from_a_windows_editor_reads_as_the_utf8_one(tmp_path: Path) -> None:
+    """Windows editors in China save GBK: the same layout, read the same (a BOM too)."""
+    text = DEMO_CONFIG.read_text(encoding="utf-8")
+    gbk = tmp_path / "gbk" / "hall.yaml"
+    bom = tmp_path / "bom" / "hall.yaml"
+    for path, data in ((gbk, text.encode("gbk")), (bom, b"\xef\xbb\xbf" + text.encode())):
+        path.parent.mkdir()
+        path.write_bytes(data)
+    assert load_hall(gbk) == load_hall(DEMO_CONFIG) == load_hall(bom)
+    assert load_hall(gbk).hall.name.zh == "示范区政务服务中心"
+
+
+def test_text_in_no_known_encoding_names_file_and_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Neither UTF-8 nor GB18030 (a byte 0xFF): the file and line, no traceback."""
+    bad = tmp_path / "hall.yaml"
+    bad.write_bytes(MINI.encode().replace(b"primary: tax}", b"primary: tax\xff\xff}", 1))
+    line = MINI[:MINI.index("primary: tax}")].count("\n") + 1
+    with pytest.raises(ConfigError) as caught:
+        load_hall(bad)
+    [issue] = caught.value.issues
+    assert (issue.file, issue.line, issue.path) == (str(bad), line, "(encoding)")
+    assert "UTF-8" in issue.message and "GBK" in issue.message
+    assert main(["config", "validate", str(bad)]) == 1
+    out = capsys.readouterr()
+    assert f"error: {bad}:{line}: (encoding)" in out.out
+    assert "Traceback" not in out.out + out.err
+
+
 FORBIDDEN = {"fastapi", "starlette", "sqlalchemy", "alembic", "paho", "kivy", "serial", "cv2",
              "escpos", "uvicorn", "httpx", "hallserver.store", "hallserver.services",
              "hallserver.api"}
