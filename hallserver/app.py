@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hallserver import web
+from hallserver.api.csrf import SameOriginGuard
 from hallserver.api.routers import (
     admin,
     advisor,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     web.mount_static(app)
     web.mount_docs(app)
     _install_error_handlers(app)
+    app.add_middleware(SameOriginGuard, trusted_urls=(settings.base_url(), settings.local_url()))
     return app
 
 
