@@ -242,13 +242,13 @@ def test_accepted_completion_prints_a_receipt_whose_qr_shows_the_case(hall: Hall
         token = doc.qr_url.rsplit("/c/", 1)[1]
         case = hall.client.get(f"/api/cases/public/{token}").json()
         assert case["case_no"] == doc.case_no
-        info = hall.client.get("/api/windows/5").json()
+        info = hall.client.get("/api/windows/5", headers=headers).json()
         assert info["last_case"]["case_no"] == doc.case_no
         assert info["last_case"]["receipt"] == "queued"
         printer.publish(evt("demo", DeviceType.PRINTER, "printer-w5", "print-result"),
                         encode(m.PrintResult(job_id=job.job_id, ok=True)))
-        wait_until(lambda: hall.client.get("/api/windows/5").json()["last_case"]["receipt"]
-                   == "printed", 10, "receipt printed")
+        wait_until(lambda: hall.client.get("/api/windows/5", headers=headers)
+                   .json()["last_case"]["receipt"] == "printed", 10, "receipt printed")
         # A reprint (补打) from the window goes to the same printer, marked as a copy.
         r = hall.client.post(f"/api/cases/{doc.case_no}/print-receipt", headers=headers)
         assert r.status_code == 200, r.text
@@ -274,9 +274,9 @@ def test_receipt_reaches_paper_through_the_printer_agent(hall: Hall, tmp_path: P
                    "printer-w6 online and healthy")
         headers = staff_at(hall.client, 6)
         serve_one(hall, 6, headers, outcome="accepted", category="shebao")
-        wait_until(lambda: hall.client.get("/api/windows/6").json()["last_case"]["receipt"]
-                   == "printed", 15, "receipt printed")
-        info = hall.client.get("/api/windows/6").json()["last_case"]
+        wait_until(lambda: hall.client.get("/api/windows/6", headers=headers)
+                   .json()["last_case"]["receipt"] == "printed", 15, "receipt printed")
+        info = hall.client.get("/api/windows/6", headers=headers).json()["last_case"]
         data = bytes(fake.received)
         assert info["case_no"] in text_of(data)
         assert "收件回执" in text_of(data)
