@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     enforce_hours: bool = Field(default=True,
                                 description="refuse tickets outside opening hours and days")
-    cookie_secure: bool = Field(default=False, description="mark the session cookie Secure")
+    cookie_secure: bool | None = Field(
+        default=None, description="mark the session cookie Secure (sent over HTTPS only); "
+        "unset: Secure whenever the public URL is https")
     bus: bool = Field(default=True, description="run the MQTT device bus (off: HTTP API only)")
     mqtt_url: str | None = Field(
         default=None, description="external broker, mqtt://host:port; unset: start the "
@@ -62,6 +64,13 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """The public base URL, without a trailing slash."""
         return (self.public_url or self.local_url()).rstrip("/")
+
+    def secure_cookies(self) -> bool:
+        """Whether the session cookie is Secure: as set, else when the hall is reached over
+        HTTPS (a TLS proxy in front, HALL_PUBLIC_URL https://...)."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.base_url().lower().startswith("https://")
 
     def local_url(self) -> str:
         """The URL of the server from this machine (loopback when it binds everything)."""

@@ -60,8 +60,11 @@ def test_own_pages_programs_and_tokens_pass(client: TestClient) -> None:
 
 def test_the_public_url_behind_a_tls_proxy_is_the_servers_own(sqlite_url: str,
                                                               clock: FakeClock) -> None:
+    # The proxy speaks https to browsers and http to us (the test client): the cookie's
+    # Secure flag (on by default behind https) would keep the test client from sending it.
     app = create_app(Settings(config=DEMO_CONFIG, database_url=sqlite_url, bus=False,
-                              public_url="https://hall.example.gov.cn"), clock=clock)
+                              public_url="https://hall.example.gov.cn", cookie_secure=False),
+                     clock=clock)
     seed_users(app.state.services)
     with TestClient(app) as client:
         cookie_login(client)
@@ -80,3 +83,24 @@ def test_origins_are_compared_with_their_ports_written_out() -> None:
     assert origin_of("http://[::1]:8080") == "http://::1:8080"
     assert origin_of("null") is None
     assert origin_of("http://hall.local:99999") is None
+
+
+@pytest.mark.parametrize(("public_url", "cookie_secure", "secure"), [
+    ("https://hall.example.gov.cn", None, True),  # behind TLS: Secure without being asked
+    (None, None, False),  # plain http on the LAN: a Secure cookie would never come back
+    (None, True, True),
+    ("https://hall.example.gov.cn", False, False),  # set explicitly: as set
+])
+def test_the_session_cookie_is_secure_when_the_hall_is_reached_over_https(
+        sqlite_url: str, clock: FakeClock, public_url: str | None,
+        cookie_secure: bool | None, secure: bool) -> None:
+    app = create_app(Settings(config=DEMO_CONFIG, database_url=sqlite_url, bus=False,
+                              public_url=public_url, cookie_secure=cookie_secure),
+                     clock=clock)
+    seed_users(app.state.services)
+    with TestClient(app) as client:
+        r = client.post("/api/auth/login", json={"username": "10001", "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        cookie = r.headers["set-cookie"].lower()
+        assert cookie.startswith("ow_session=") and "httponly" in cookie
+        assert ("; secure" in cookie) is secure, cookie

@@ -19,7 +19,7 @@ def login(body: LoginRequest, response: Response, request: Request,
     result = services.auth.login(body.username, body.password)
     response.set_cookie(
         SESSION_COOKIE, result.token, httponly=True, samesite="lax",
-        secure=request.app.state.settings.cookie_secure, max_age=SESSION_HOURS * 3600,
+        secure=request.app.state.settings.secure_cookies(), max_age=SESSION_HOURS * 3600,
     )
     return result
 
