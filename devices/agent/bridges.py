@@ -127,9 +127,10 @@ class PadBridge:
             self._timer = None
 
     def on_command(self, topic: Topic, message: m.Message) -> None:
-        """Arms and acks (dispatcher thread)."""
+        """Arms (after the key presses already received: a key pressed before a prompt
+        reached the agent never rates it, however late its handling) and acks."""
         if isinstance(message, m.PadArm):
-            self._arm(message)
+            self.pad.in_order(lambda: self._arm(message))
         elif isinstance(message, m.RatingAck):
             self._ack(message)
 

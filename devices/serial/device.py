@@ -187,6 +187,14 @@ class SerialDevice:
         if self.on_down is not None:
             self.on_down()
 
+    def in_order(self, callback: Callable[[], None]) -> None:
+        """Run `callback` after the device's input received so far has been handled (on the
+        link's events thread; at once when the link is not open)."""
+        if self.link is None:
+            callback()
+        else:
+            self.link.call_in_order(callback)
+
     def _frame(self, frame: Frame) -> None:
         try:
             press = KeyPress.decode(frame.payload)

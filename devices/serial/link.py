@@ -170,6 +170,11 @@ class Link:
         with self._up_cond:
             return self._up_cond.wait_for(lambda: self._up, timeout)
 
+    def call_in_order(self, callback: Callable[[], None]) -> None:
+        """Run `callback` on the events thread after every frame received so far: what the
+        host decides then sees the device's input in the order it came."""
+        self._events.put(callback)
+
     # ---- sending ------------------------------------------------------------------------
 
     def send(self, cmd: Cmd, payload: bytes = b"", *, timeout: float | None = None) -> None:

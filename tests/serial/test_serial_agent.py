@@ -7,7 +7,7 @@ account, while server-side arming is being written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from hallbus_support import HALL, Hall, RawPeer, http_ticket, staff_at, waiting
 from harness.mosquitto import MosquittoServer, mosquitto_available
 from serial_support import wait_until
 
+from devices.agent.bridges import PadBridge
 from devices.agent.cli import main
 from devices.agent.render import PAD_IDLE, PAD_REFUSED, PAD_THANKS
 from devices.agent.runner import Agent
@@ -225,3 +226,54 @@ def test_cli_refuses_devices_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> N
         main(["--config", str(demo / "caller-1.yaml"), "--secrets", "/nonexistent"])
     assert "no `serial:` line" in str(caller.value)
     assert "--serial" in str(caller.value)
+
+
+class _StubPad:
+    """What PadBridge drives, recording; `in_order` queues like the link's events thread."""
+
+    def __init__(self) -> None:
+        self.queued: list[Callable[[], None]] = []
+        self.shown: list[str] = []
+
+    def in_order(self, callback: Callable[[], None]) -> None:
+        self.queued.append(callback)
+
+    def arm(self, *lines: str, timeout_s: int) -> None:
+        self.shown.append(f"arm {lines[0]}")
+
+    def idle(self, *lines: str) -> None:
+        self.shown.append("idle")
+
+    def thanks(self, *lines: str, timeout_s: int = 5) -> None:
+        self.shown.append("thanks")
+
+
+class _StubClient:
+    def __init__(self) -> None:
+        self.emitted: list[m.Message] = []
+
+    def emit(self, _kind: str, message: m.Message) -> None:
+        self.emitted.append(message)
+
+
+def test_a_key_received_before_an_arm_never_rates_it() -> None:
+    """A key frame still waiting on the link's events thread when a prompt (arm) arrives is
+    handled first, unarmed, and ignored; only a key after the prompt rates. (The arm used to
+    apply at once on the MQTT thread, so a late-handled key rated the next citizen.)"""
+    pad, client = _StubPad(), _StubClient()
+    bridge = PadBridge(client, pad, idle_timeout_s=30)  # type: ignore[arg-type]
+    arm = m.PadArm(token=m.new_id(), number="A014", window=7,
+                   expires_at=m.utc_now() + timedelta(seconds=60))
+    try:
+        bridge.on_command(cmd(HALL, DeviceType.PAD, "pad-7", "arm"), arm)
+        assert pad.shown == []  # queued behind the input already received
+        bridge.on_level(3)  # that earlier key, handled now
+        assert client.emitted == []
+        for callback in pad.queued:
+            callback()
+        assert pad.shown == ["arm A014"]
+        bridge.on_level(1)
+        assert [(r.token, r.level) for r in client.emitted
+                if isinstance(r, m.Rating)] == [(arm.token, 1)]
+    finally:
+        bridge.stop()
