@@ -10,6 +10,7 @@ from support import DEMO_CONFIG, ROOT
 
 from hallserver.cli import main
 from hallserver.config import ConfigError, HallConfig, load_hall
+from hallserver.config.loader import load_yaml
 
 MINI = """\
 schema_version: 1
@@ -141,6 +142,19 @@ def test_text_in_no_known_encoding_names_file_and_line(
     out = capsys.readouterr()
     assert f"error: {bad}:{line}: (encoding)" in out.out
     assert "Traceback" not in out.out + out.err
+
+
+def test_utf8_with_a_broken_byte_is_an_error_not_gbk_nonsense(tmp_path: Path) -> None:
+    """UTF-8 with one damaged byte can also decode as GB18030, into nonsense names ("中文"
+    in UTF-8 reads as three other characters): it is reported at the damaged line."""
+    data = "hall:\n  name: {zh: 中文中文, en: x}\n".encode() + b"  id: \xe4x\n"
+    assert data.decode("gb18030")  # what reading it as GBK would have done
+    bad = tmp_path / "hall.yaml"
+    bad.write_bytes(data)
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(bad)
+    [issue] = caught.value.issues
+    assert (issue.line, issue.path) == (3, "(encoding)")
 
 
 FORBIDDEN = {"fastapi", "starlette", "sqlalchemy", "alembic", "paho", "kivy", "serial", "cv2",
