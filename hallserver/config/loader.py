@@ -106,17 +106,17 @@ def read_config_text(path: Path) -> str:
     # bytes fails only there, and read as GB18030 it would turn every name into nonsense.
     broken = data.decode("utf-8", errors="replace").count("\ufffd")
     non_ascii = sum(1 for b in data if b >= 0x80)
-    try:
-        if broken * 4 < non_ascii:
-            raise UnicodeDecodeError("gb18030", data, first.start, first.end, "mostly UTF-8")
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
+    text = None
+    if broken * 4 >= non_ascii:
+        with suppress(UnicodeDecodeError):
+            text = data.decode("gb18030")
+    if text is None:
         line = data.count(b"\n", 0, first.start) + 1
         raise ConfigError([ConfigIssue(
             str(path), line, "(encoding)",
             "既不是 UTF-8 也不是 GBK/GB18030 编码（此处有损坏的字节），请以 UTF-8 保存 / "
             "neither UTF-8 nor GBK/GB18030 text (broken bytes here): save the file as "
-            "UTF-8")]) from None
+            "UTF-8")])
     logger.info("%s is GBK/GB18030 text, read as such (UTF-8 is preferred)", path)
     return text
 
