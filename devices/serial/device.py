@@ -38,6 +38,7 @@ class _Slot:
     payload: bytes
     generation: int
     sent: int = 0  # generation the device acknowledged
+    epoch: int = -1  # the link epoch it was acknowledged in
 
 
 class Mirror:
@@ -77,11 +78,10 @@ class Mirror:
             self._cond.notify_all()
             return self._generation
 
-    def resend_all(self) -> None:
-        """The device lost its content (link back, device restarted): send everything."""
+    def wake(self) -> None:
+        """The link came back or the device restarted: what was acknowledged in an older
+        link epoch is sent again (once, however the sender and this call interleave)."""
         with self._cond:
-            for slot in self._slots.values():
-                slot.sent = 0
             self._cond.notify_all()
 
     def wait_sent(self, generation: int, timeout: float) -> bool:
@@ -91,8 +91,9 @@ class Mirror:
                 lambda: any(s.sent >= generation for s in self._slots.values()), timeout)
 
     def _next(self) -> tuple[str, _Slot] | None:
+        epoch = self.link.epoch
         for key, slot in self._slots.items():
-            if slot.sent < slot.generation:
+            if slot.sent < slot.generation or slot.epoch < epoch:
                 return key, slot
         return None
 
@@ -109,6 +110,7 @@ class Mirror:
             if not self.link.up:
                 self.link.wait_up(0.5)
                 continue
+            epoch = self.link.epoch  # read while up: a drop during the send makes it old
             try:
                 self.link.send(cmd, payload)
             except LinkDown:
@@ -121,6 +123,7 @@ class Mirror:
                 current = self._slots.get(key)
                 if current is not None and current.generation == generation:
                     current.sent = generation
+                    current.epoch = epoch
                 self._cond.notify_all()
 
 
@@ -179,7 +182,7 @@ class SerialDevice:
 
     def _up(self) -> None:
         if self.mirror is not None:
-            self.mirror.resend_all()
+            self.mirror.wake()
         if self.on_up is not None:
             self.on_up()
 

@@ -165,6 +165,12 @@ class Link:
         """Wait until the port is open (the device may still be silent)."""
         return self._port_ready.wait(timeout)
 
+    @property
+    def epoch(self) -> int:
+        """How many times the link came up (or the device said hello): content sent in
+        an older epoch may no longer be on the device."""
+        return self.stats.ups
+
     def wait_up(self, timeout: float) -> bool:
         """Wait until the link is up; False at the deadline."""
         with self._up_cond:
@@ -251,11 +257,12 @@ class Link:
         with self._up_cond:
             changed = value != self._up
             self._up = value
+            if value and (changed or force):
+                self.stats.ups += 1  # a new epoch: what the device showed may be gone
             self._up_cond.notify_all()
         if not (changed or (force and value)):
             return
         if value:
-            self.stats.ups += 1
             logger.info("serial %s link up (%s)", self.config.kind.name.lower(), why)
             if self.on_up is not None:
                 self._events.put(self.on_up)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,6 +68,36 @@ def test_led_gets_the_full_state_again_after_a_drop_mid_frame(fake_led: FakeLed)
         wait_until(lambda: not led.up, 3, "link down")
         fake_led.unmute()
         assert fake_led.wait_for(lambda: fake_led.text() == ["A014 请到1号窗口"], timeout=5)
+
+
+def test_content_sent_as_the_link_comes_up_is_not_sent_twice(fake_led: FakeLed) -> None:
+    # The link wakes the sender as soon as it is up and tells the driver on its events
+    # thread; held here, so the sender surely sends before the driver hears of it.
+    with LedDisplay(link_config(DeviceKind.LED, fake_led.url, timing=FAST)) as led:
+        g = led.show(LedContent(1, LedMode.OPEN, ("1号窗口",)))
+        assert g is not None and led.wait_shown(g)
+        fake_led.mute()
+        wait_until(lambda: not led.up, 3, "link down")
+        shows = fake_led.shows
+        release, held = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            held.set()
+            release.wait(5)
+
+        led.in_order(hold)
+        assert held.wait(3)
+        g = led.show(LedContent(2, LedMode.CALLED, ("A001 请到1号窗口",)))
+        assert g is not None
+        fake_led.unmute()
+        assert fake_led.wait_for(lambda: fake_led.shown is not None
+                                 and fake_led.shown.version == 2, timeout=5)
+        assert led.wait_shown(g)
+        release.set()
+        done = threading.Event()
+        led.in_order(done.set)  # the driver has heard the link is up
+        assert done.wait(3) and led.wait_shown(g)
+        assert fake_led.shows == shows + 1
 
 
 def test_keypad_keys_and_lcd(tmp_path: Path) -> None:
