@@ -42,6 +42,7 @@ from hallserver.domain.errors import (
     NotAllowed,
     NotFound,
     Refused,
+    TooMany,
 )
 from hallserver.domain.privacy import mask_personal
 from hallserver.services import Services
@@ -63,6 +64,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (InvalidRequest, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (IdempotencyConflict, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (LoginFailed, status.HTTP_401_UNAUTHORIZED),
+    (TooMany, status.HTTP_429_TOO_MANY_REQUESTS),
 ]
 
 
@@ -150,7 +152,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         code = next((s for t, s in _STATUS if isinstance(exc, t)), status.HTTP_400_BAD_REQUEST)
-        return JSONResponse({"detail": exc.as_dict()}, status_code=code)
+        headers = ({"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooMany)
+                   else None)
+        return JSONResponse({"detail": exc.as_dict()}, status_code=code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -29,6 +29,12 @@ RowId = Annotated[int, Path(ge=1, le=2**62, description="the record's id")]
 WindowFilter = Annotated[int | None, Query(ge=1, le=999, description="one window only")]
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from (the hall server is reached directly on the LAN;
+    behind a proxy, run uvicorn with --proxy-headers so this is the citizen's)."""
+    return request.client.host if request.client is not None else ""
+
+
 def session_token(request: Request) -> str | None:
     """Bearer token from the Authorization header, else the session cookie."""
     header = request.headers.get("authorization", "")

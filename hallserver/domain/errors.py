@@ -61,6 +61,16 @@ class Refused(DomainError):
         self.code = code
 
 
+class TooMany(DomainError):
+    """Too many attempts: try again after `retry_after_s` seconds (HTTP 429)."""
+
+    code = "too_many"
+
+    def __init__(self, message_zh: str, message_en: str, retry_after_s: int) -> None:
+        super().__init__(message_zh, message_en)
+        self.retry_after_s = max(1, retry_after_s)
+
+
 class NotAllowed(DomainError):
     """A staff action refused by the A/B roster or window ownership rules."""
 

@@ -6,7 +6,9 @@ import base64
 import hashlib
 import hmac
 import logging
+import math
 import secrets
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -14,8 +16,10 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from hallserver.config.models import HallConfig
-from hallserver.domain.errors import DomainError
+from hallserver.domain.errors import DomainError, TooMany
 from hallserver.domain.privacy import mask_personal
+from hallserver.domain.throttle import Backoff, Lockouts
+from hallserver.services.admin_audit import audit
 from hallserver.services.views import LoginResult, Principal
 from hallserver.store.db import Database
 from hallserver.store.models import AuthSessionRow, UserRow
@@ -42,6 +46,34 @@ class LoginFailed(DomainError):
 
     def __init__(self) -> None:
         super().__init__("用户名或密码错误", "wrong username or password")
+
+
+class LoginLocked(TooMany):
+    """Too many wrong passwords for this account or from this address: wait."""
+
+    code = "login_locked"
+
+    def __init__(self, wait: timedelta) -> None:
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        super().__init__(f"密码错误次数过多，请 {_wait_zh(seconds)}后再试",
+                         f"too many wrong passwords; try again in {_wait_en(seconds)}",
+                         seconds)
+
+
+def _wait_zh(seconds: int) -> str:
+    return f"{seconds} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
+
+
+def _wait_en(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
+
+
+# Per account: 5 free tries, then 30 s doubling to 15 min. Per source address (the hall's
+# Wi-Fi may put many behind one): 20 free tries, then the same. An attacker gets about
+# 100 guesses an hour at one account however many addresses it has, and one address about
+# as many across all accounts.
+ACCOUNT_BACKOFF = Backoff(free=5)
+SOURCE_BACKOFF = Backoff(free=20)
 
 
 def hash_password(password: str) -> str:
@@ -78,6 +110,9 @@ class AuthService:
         self.db = db
         self.clock = clock
         self._dummy_hash = hash_password(secrets.token_hex(8))
+        self._accounts = Lockouts(ACCOUNT_BACKOFF)
+        self._sources = Lockouts(SOURCE_BACKOFF)
+        self._lockouts_lock = threading.Lock()
 
     def ensure_user(self, username: str, display_name: str, role: Role,
                     password: str | None = None) -> bool:
@@ -110,15 +145,30 @@ class AuthService:
             self.ensure_user(s.id, s.name, Role.STAFF, password) for s in layout.staff
         )
 
-    def login(self, username: str, password: str) -> LoginResult:
-        """Check the password and open a session."""
+    def login(self, username: str, password: str, source: str = "") -> LoginResult:
+        """Check the password and open a session. Wrong passwords lock the account and the
+        source address for a growing time (LoginLocked), are logged masked and recorded in
+        the administration audit trail."""
+        account_key = f"user:{username.casefold()}"
+        source_key = f"source:{source}"
+        with self._lockouts_lock:
+            now = self.clock()
+            wait = max(self._accounts.locked_for(account_key, now),
+                       self._sources.locked_for(source_key, now))
+        if wait > timedelta(0):
+            logger.info("login refused while locked: %s from %s", mask_personal(username),
+                        source or "?")
+            raise LoginLocked(wait)
         # Verify in a read transaction: scrypt is slow and must not hold the hall's write lock.
         with self.db.read() as session:
             user = session.scalar(select(UserRow).where(UserRow.username == username))
             # Hash something either way so timing does not reveal which usernames exist.
             ok = verify_password(password, user.password_hash if user else self._dummy_hash)
-            if user is None or not user.active or not ok:
-                raise LoginFailed
+        if user is None or not user.active or not ok:
+            self._failed(username, source, account_key, source_key)
+            raise LoginFailed
+        with self._lockouts_lock:
+            self._accounts.succeed(account_key)
         with self.db.write() as session:
             token = secrets.token_urlsafe(32)
             now = self.clock()
@@ -129,6 +179,19 @@ class AuthService:
                                   role=Role(user.role).value)
         logger.info("login: %s (%s)", mask_personal(username), principal.role)
         return LoginResult(token=token, expires_at=expires, user=principal)
+
+    def _failed(self, username: str, source: str, account_key: str, source_key: str) -> None:
+        with self._lockouts_lock:
+            now = self.clock()
+            lock = max(self._accounts.fail(account_key, now), self._sources.fail(source_key, now))
+            failures = self._accounts.failures(account_key)
+        who = mask_personal(username)[:64]
+        seconds = math.ceil(lock.total_seconds())
+        detail = f"连续 {failures} 次 / {failures} in a row" + (
+            f"; 锁定 {_wait_zh(seconds)} / locked {_wait_en(seconds)}" if seconds else "")
+        with self.db.write() as session:
+            audit(session, self.db.hall_id, now, who, "login.failed", source or "?", detail)
+        logger.warning("login failed: %s from %s (%s)", who, source or "?", detail)
 
     def logout(self, token: str) -> None:
         """End a session."""

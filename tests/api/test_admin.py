@@ -296,8 +296,11 @@ def test_reset_password_disable_enable_and_role(client: TestClient,
     assert client.get("/api/devices", headers=h).status_code == 200  # a manager now
     missing = client.patch("/api/admin/users/nobody", headers=admin, json={"active": False})
     assert missing.status_code == 404
+    trail = client.get("/api/admin/audit", headers=admin).json()
+    # The two refused logins (old password, disabled account) are in the trail too.
+    assert [a["actor"] for a in trail if a["action"] == "login.failed"] == ["10002", "10002"]
     actions = [(a["action"], a["target"], a["detail"])
-               for a in client.get("/api/admin/audit", headers=admin).json()]
+               for a in trail if a["action"].startswith("user.")]
     assert actions[:4] == [("user.update", "10002", "role staff -> manager"),
                            ("user.update", "10002", "enabled"),
                            ("user.update", "10002", "disabled"),

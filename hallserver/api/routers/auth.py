@@ -5,7 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 from pydantic import Field
 
-from hallserver.api.deps import SESSION_COOKIE, CurrentUser, ServicesDep, session_token
+from hallserver.api.deps import (
+    SESSION_COOKIE,
+    CurrentUser,
+    ServicesDep,
+    client_address,
+    session_token,
+)
 from hallserver.services.auth import SESSION_HOURS
 from hallserver.services.views import LoginRequest, LoginResult, Principal
 
@@ -15,8 +21,10 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 @router.post("/login")
 def login(body: LoginRequest, response: Response, request: Request,
           services: ServicesDep) -> LoginResult:
-    """Open a session: returns a bearer token and sets an HttpOnly cookie."""
-    result = services.auth.login(body.username, body.password)
+    """Open a session: returns a bearer token and sets an HttpOnly cookie. Wrong passwords
+    lock the account (after 5) and the address (after 20) for 30 s, doubling to 15 min: 429
+    with Retry-After."""
+    result = services.auth.login(body.username, body.password, client_address(request))
     response.set_cookie(
         SESSION_COOKIE, result.token, httponly=True, samesite="lax",
         secure=request.app.state.settings.secure_cookies(), max_age=SESSION_HOURS * 3600,

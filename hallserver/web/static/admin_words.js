@@ -164,4 +164,5 @@ register({
   "action.layout.save": { zh: "保存布局", en: "layout saved" },
   "action.user.create": { zh: "新建账号", en: "login created" },
   "action.user.update": { zh: "修改账号", en: "login changed" },
+  "action.login.failed": { zh: "登录失败", en: "failed login" },
 });
