@@ -14,6 +14,9 @@ from fastapi.responses import JSONResponse
 
 from hallserver import web
 from hallserver.api.csrf import SameOriginGuard
+from hallserver.api.deps import SESSION_COOKIE
+from hallserver.api.device_auth import DeviceCredentials
+from hallserver.api.ratelimit import RateLimitMiddleware, RateLimits
 from hallserver.api.routers import (
     admin,
     advisor,
@@ -136,6 +139,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.settings = settings
     app.state.services = services
     app.state.bus = runtime
+    kinds = {d.id: d.type for d in hall_devices.infos} if hall_devices else {}
+    app.state.device_credentials = DeviceCredentials(
+        (a.username, kinds[a.username], a.password)
+        for a in (hall_devices.accounts if hall_devices else ()) if a.username in kinds)
+    limits = RateLimits(settings.rate_limit_table()) if settings.rate_limits else None
+    app.state.rate_limits = limits
     for router in (health.router, auth.router, tickets.router, queues.router,
                    windows.router, layout.router, devices.router, appointments.router,
                    ratings.router, live.router, monitor.router, reports.router,
@@ -145,6 +154,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     web.mount_docs(app)
     _install_error_handlers(app)
     app.add_middleware(SameOriginGuard, trusted_urls=(settings.base_url(), settings.local_url()))
+    if limits is not None:
+        app.add_middleware(RateLimitMiddleware, limits=limits, cookie_name=SESSION_COOKIE)
     return app
 
 

@@ -90,7 +90,8 @@ def script(name: str) -> str:
 
 def try_it(base: str) -> str:
     """The README's "Try it" steps against `base`: sign in at the free window as its staff
-    member, take a number, call the next ticket. Signing in first leaves the shortest gap
+    member, take a number (with the same login: the HTTP route is for staff and the hall's
+    devices), call the next ticket. Signing in first leaves the shortest gap
     between the number and the call, in which a simulated window could call it first."""
     return f"""\
 TOKEN=$(curl -s -X POST {base}/api/auth/login \\
@@ -99,8 +100,8 @@ TOKEN=$(curl -s -X POST {base}/api/auth/login \\
      | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')
 curl -X POST {base}/api/windows/{FREE_WINDOW}/sign-in -H "Authorization: Bearer $TOKEN" \\
      -H 'content-type: application/json' -d '{{"role": "A"}}'
-curl -X POST {base}/api/tickets -H 'content-type: application/json' \\
-     -d '{{"category": "A"}}'
+curl -X POST {base}/api/tickets -H "Authorization: Bearer $TOKEN" \\
+     -H 'content-type: application/json' -d '{{"category": "A"}}'
 curl -X POST {base}/api/windows/{FREE_WINDOW}/call-next -H "Authorization: Bearer $TOKEN"
 """
 

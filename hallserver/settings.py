@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from limits import parse as parse_rate_limit
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hallserver.lan import is_wildcard, lan_addresses
@@ -37,6 +38,20 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = Field(
         default=None, description="mark the session cookie Secure (sent over HTTPS only); "
         "unset: Secure whenever the public URL is https")
+    rate_limits: bool = Field(default=True, description="rate limits on the HTTP API "
+                              "(off only for benchmarks)")
+    rate_limit_anonymous_reads: str = Field(
+        default="1200/minute", description="GETs without a session, per source address "
+        "(phones on the hall's Wi-Fi may share one)")
+    rate_limit_anonymous_writes: str = Field(
+        default="60/minute", description="POST/PUT/DELETE without a session (login, "
+        "rejoin, cancel), per source address")
+    rate_limit_signed_in: str = Field(
+        default="3000/minute", description="requests with a session or credential, per "
+        "source address")
+    rate_limit_issue: str = Field(
+        default="60/minute", description="tickets issued over HTTP per staff login or "
+        "device")
     bus: bool = Field(default=True, description="run the MQTT device bus (off: HTTP API only)")
     mqtt_url: str | None = Field(
         default=None, description="external broker, mqtt://host:port; unset: start the "
@@ -60,6 +75,23 @@ class Settings(BaseSettings):
         description="address citizens' phones reach the server at (ticket and receipt QR "
         "codes); unset: http://{host}:{port}, or http://{LAN address}:{port} when host is "
         "0.0.0.0 or ::")
+
+    @field_validator("rate_limit_anonymous_reads", "rate_limit_anonymous_writes",
+                     "rate_limit_signed_in", "rate_limit_issue")
+    @classmethod
+    def _a_rate_limit(cls, value: str) -> str:
+        try:
+            parse_rate_limit(value)
+        except ValueError:
+            raise ValueError(f"限流写法不对 / not a rate limit: {value[:40]!r} "
+                             "(例 e.g. '60/minute', '1000 per hour')") from None
+        return value
+
+    def rate_limit_table(self) -> dict[str, str]:
+        """The named limits of `hallserver.api.ratelimit`."""
+        return {"anonymous_reads": self.rate_limit_anonymous_reads,
+                "anonymous_writes": self.rate_limit_anonymous_writes,
+                "signed_in": self.rate_limit_signed_in, "issue": self.rate_limit_issue}
 
     def base_url(self) -> str:
         """The public base URL, without a trailing slash."""

@@ -97,10 +97,14 @@ def make_services(clock: FakeClock) -> Iterator[ServicesFactory]:
 
 
 @pytest.fixture
-def client(sqlite_url: str, clock: FakeClock) -> Iterator[TestClient]:
-    """The app on SQLite with users seeded; the clock is on a Monday morning."""
-    app = create_app(Settings(config=DEMO_CONFIG, database_url=sqlite_url, bus=False),
-                     clock=clock)
+def client(sqlite_url: str, clock: FakeClock,
+           request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """The app on SQLite with users seeded; the clock is on a Monday morning. A test's
+    `@pytest.mark.settings(name=value, ...)` overrides settings (e.g. a rate limit)."""
+    marker = request.node.get_closest_marker("settings")
+    overrides = marker.kwargs if marker is not None else {}
+    app = create_app(Settings(config=DEMO_CONFIG, database_url=sqlite_url, bus=False,
+                              **overrides), clock=clock)
     seed_users(app.state.services)
     with TestClient(app) as c:
         yield c

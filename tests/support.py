@@ -6,11 +6,13 @@ import atexit
 import os
 import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 from fastapi.testclient import TestClient
 
 import hallserver.services.auth
@@ -79,6 +81,39 @@ def login(client: TestClient, username: str) -> dict[str, str]:
     assert r.status_code == 200, r.text
     client.cookies.clear()
     return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+DESK = "manager"  # who takes numbers for the tests: the service desk (服务台), signed in
+_desk_headers: weakref.WeakKeyDictionary[TestClient, dict[str, str]] = \
+    weakref.WeakKeyDictionary()
+
+
+def desk(client: TestClient) -> dict[str, str]:
+    """Bearer headers of the service desk's login on `client` (one login per client; the
+    client's own cookies are left as they were)."""
+    headers = _desk_headers.get(client)
+    if headers is None:
+        cookies = httpx.Cookies(client.cookies)
+        r = client.post("/api/auth/login", json={"username": DESK, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        client.cookies = cookies
+        headers = _desk_headers[client] = {"Authorization": f"Bearer {r.json()['token']}"}
+    return headers
+
+
+def take(client: TestClient, body: dict[str, object] | None = None, *,
+         headers: dict[str, str] | None = None) -> httpx.Response:
+    """POST /api/tickets as the service desk (ticket issue needs a login or a device); a
+    desk session the test's clock has ended (12 h) is opened again."""
+    def post() -> httpx.Response:
+        return client.post("/api/tickets",
+                           json=body if body is not None else {"category": "A"},
+                           headers={**desk(client), **(headers or {})})
+    r = post()
+    if r.status_code == 401:
+        _desk_headers.pop(client, None)
+        r = post()
+    return r
 
 
 def share_hallbus_fixtures(namespace: dict[str, object]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
@@ -82,3 +83,33 @@ def require_roles(*roles: str) -> Callable[[Principal], Principal]:
 
 StaffUser = Annotated[Principal, Depends(require_roles("staff", "manager", "admin"))]
 ManagerUser = Annotated[Principal, Depends(require_roles("manager", "admin"))]
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who takes a number over HTTP: a signed-in user (the service desk, staff pages) or a
+    hall device (kiosk, terminal) with its credential."""
+
+    key: str  # "user:<username>" or "device:<id>": what the issue rate limit counts
+    channel: str  # "http" for pages, the device's type for a device
+
+
+def ticket_issuer(request: Request, user: OptionalUser) -> Issuer:
+    """The issuer of a ticket request; 401 for anyone else (citizens use the hall's kiosks:
+    an open route would let one script take a day's numbers)."""
+    if user is not None:
+        return Issuer(f"user:{user.username}", "http")
+    device = request.app.state.device_credentials.verify(
+        request.headers.get("authorization", ""))
+    if device is not None:
+        return Issuer(f"device:{device.id}", device.type.value)
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        detail={"code": "login_required", "message": "请在大厅取号机或服务台取号",
+                "message_en": "numbers are issued by the hall's kiosks and staff: sign in, "
+                              "or send a kiosk's device credential"},
+        headers={"WWW-Authenticate": 'Bearer, Basic realm="hall devices"'},
+    )
+
+
+TicketIssuer = Annotated[Issuer, Depends(ticket_issuer)]

@@ -1,7 +1,9 @@
 """`hallserver bench issue`: ticket issue over HTTP by N clients vs a bare endpoint.
 
 Both servers run as separate uvicorn processes with one worker on loopback, so the
-numbers include HTTP parsing, the thread pool and (for the real one) the database commit.
+numbers include HTTP parsing, the thread pool and (for the real one) the login check and
+the database commit. The real one runs without the device bus and without rate limits
+(they would refuse a benchmark's flood), as a signed-in desk (ticket issue needs one).
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import yaml
 from fastapi import FastAPI
 
+from hallserver.config.loader import load_hall
+from hallserver.services.auth import AuthService, Role
 from hallserver.settings import DEFAULT_CONFIG
+from hallserver.store.db import Database
+
+BENCH_USER, BENCH_PASSWORD = "bench-desk", "bench-desk-password"
 
 
 def bare_app() -> FastAPI:
@@ -60,7 +68,26 @@ def _start(target: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], s
     raise RuntimeError(f"{target} did not start")
 
 
+def _seed_desk(config: Path, database_url: str) -> None:
+    db = Database(database_url, load_hall(config).hall.id)
+    try:
+        db.migrate()
+        AuthService(db, lambda: datetime.now(UTC)).ensure_user(
+            BENCH_USER, "bench", Role.STAFF, BENCH_PASSWORD)
+    finally:
+        db.close()
+
+
+def _desk_headers(base: str) -> dict[str, str]:
+    r = httpx.post(f"{base}/api/auth/login",
+                   json={"username": BENCH_USER, "password": BENCH_PASSWORD}, timeout=10)
+    if r.status_code != 200:  # the bare endpoint has no logins
+        return {}
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
 def _load(base: str, clients: int, requests: int, categories: list[str]) -> dict[str, float]:
+    headers = _desk_headers(base)
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -74,7 +101,7 @@ def _load(base: str, clients: int, requests: int, categories: list[str]) -> dict
             for i in range(per_client):
                 body = {"category": categories[(idx + i) % len(categories)]}
                 t0 = time.perf_counter()
-                r = http.post("/api/tickets", json=body)
+                r = http.post("/api/tickets", json=body, headers=headers)
                 mine.append(time.perf_counter() - t0)
                 bad += r.status_code >= 300
         with lock:
@@ -102,8 +129,10 @@ def run(*, clients: int, requests: int, database_url: str | None) -> int:
             c["daily_cap"] = 9999  # measure issuing, not refusals
         config = Path(tmp) / "hall.yaml"
         config.write_text(yaml.safe_dump(layout, allow_unicode=True), encoding="utf-8")
+        url = database_url or f"sqlite:///{tmp}/bench.db"
+        _seed_desk(config, url)
         env = {"HALL_CONFIG": str(config), "HALL_ENFORCE_HOURS": "false",
-               "HALL_DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.db"}
+               "HALL_DATABASE_URL": url, "HALL_BUS": "false", "HALL_RATE_LIMITS": "false"}
         categories = [c["prefix"] for c in layout["categories"]]
         results = {}
         for name, target in (("issue ticket", "hallserver.app:create_app"),

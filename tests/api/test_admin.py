@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from support import PASSWORD, FakeClock, login
+from support import PASSWORD, FakeClock, login, take
 
 from devices.protocol.topics import DeviceType
 from hallserver.domain.errors import Conflict
@@ -61,9 +61,9 @@ def test_layout_document_has_version_roster_and_who_saved_it(client: TestClient,
 
 def test_skill_change_takes_effect_for_the_next_call(client: TestClient, clock: FakeClock,
                                                     admin: dict[str, str]) -> None:
-    a = client.post("/api/tickets", json={"category": "A"}).json()  # qiye, window 3's primary
+    a = take(client, {"category": "A"}).json()  # qiye, window 3's primary
     clock.advance(minutes=10)
-    c = client.post("/api/tickets", json={"category": "C"}).json()  # shebao: not at window 3
+    c = take(client, {"category": "C"}).json()  # shebao: not at window 3
     staff = login(client, "10003")
     assert client.post("/api/windows/3/sign-in", json={"role": "A"},
                        headers=staff).status_code == 200
@@ -162,7 +162,7 @@ def test_stale_version_is_refused(client: TestClient, admin: dict[str, str]) -> 
 
 def test_removing_what_the_hall_uses_is_refused(client: TestClient,
                                                 admin: dict[str, str]) -> None:
-    client.post("/api/tickets", json={"category": "F"})  # gongjijin: one waiting
+    take(client, {"category": "F"})  # gongjijin: one waiting
     staff = login(client, "10001")
     client.post("/api/windows/1/sign-in", json={"role": "A"}, headers=staff)
     services = client.app.state.services  # type: ignore[attr-defined]
@@ -190,7 +190,7 @@ def test_removing_what_the_hall_uses_is_refused(client: TestClient,
 
 def test_prefix_is_fixed_for_the_day_once_numbers_were_issued(
         client: TestClient, admin: dict[str, str]) -> None:
-    client.post("/api/tickets", json={"category": "A"})
+    take(client, {"category": "A"})
     body = load(client, admin)
     doc = body["document"]
     doc["categories"][0]["prefix"] = "Q"

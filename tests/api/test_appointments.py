@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from support import SHANGHAI, FakeClock, login
+from support import SHANGHAI, FakeClock, login, take
 
 from hallserver.domain.appointments import sign_code
 from hallserver.services.appointments import KEY_NAME, hall_key
@@ -90,7 +90,7 @@ def test_list_day_and_unknown(client: TestClient, clock: FakeClock) -> None:
 
 def test_accepted_completion_opens_a_case_due_in_working_days(client: TestClient,
                                                                clock: FakeClock) -> None:
-    t = client.post("/api/tickets", json={"category": "A", "item_code": "QY-008"}).json()
+    t = take(client, {"category": "A", "item_code": "QY-008"}).json()
     h = login(client, "10001")
     client.post("/api/windows/1/sign-in", json={"role": "A"}, headers=h)
     for action in ("call-next", "start"):

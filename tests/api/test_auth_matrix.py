@@ -17,7 +17,7 @@ from authz import (
     Row,
 )
 from fastapi.testclient import TestClient
-from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, login, seed_users
+from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, login, seed_users, take
 
 from hallserver.app import create_app
 from hallserver.settings import Settings
@@ -29,7 +29,7 @@ MATRIX: list[Row] = [
      dict.fromkeys(ROLES, 401)),
     ("POST", "/api/auth/logout", None, PUBLIC),
     ("GET", "/api/auth/me", None, LOGGED_IN),
-    ("POST", "/api/tickets", {"category": "A"}, PUBLIC),
+    ("POST", "/api/tickets", {"category": "A"}, LOGGED_IN),
     ("GET", "/api/tickets/public/{token}", None, PUBLIC),
     ("POST", "/api/tickets/public/{token}/rejoin", None, PUBLIC),
     ("POST", "/api/tickets/public/{token}/cancel", None, PUBLIC),
@@ -106,7 +106,7 @@ def env(tmp_path_factory: pytest.TempPathFactory):
             # 10001 is role A at window 1; 10002 is role A at window 2, not allowed at 1.
             **{role: login(client, name) for role, name in USERNAMES.items()},
         }
-        token = client.post("/api/tickets", json={"category": "A"}).json()["public_token"]
+        token = take(client).json()["public_token"]
         yield app, client, headers, token
 
 

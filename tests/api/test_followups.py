@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from support import FakeClock, login
+from support import FakeClock, login, take
 
 from hallserver.store.models import RatingArmRow, RatingRow, TicketEventRow
 
@@ -15,7 +15,7 @@ from hallserver.store.models import RatingArmRow, RatingRow, TicketEventRow
 def serve(client: TestClient, headers: dict[str, str], window: int = 1,
           outcome: str = "completed") -> str:
     """One ticket issued, called, served and completed at a window; its rating token."""
-    number = client.post("/api/tickets", json={"category": "qiye"}).json()["number"]
+    number = take(client, {"category": "qiye"}).json()["number"]
     assert client.post(f"/api/windows/{window}/call-next", headers=headers).status_code == 200
     assert client.post(f"/api/windows/{window}/start", headers=headers).status_code == 200
     r = client.post(f"/api/windows/{window}/complete", json={"outcome": outcome},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from support import take
 
 from hallserver.services.displays import DisplayService
 from hallserver.store.models import TicketCounterRow
@@ -13,7 +14,7 @@ def test_kiosk_state_names_full_categories_and_the_catalog_version(client: TestC
     displays = DisplayService(services.ctx, services.windows, services.queues)
     state = displays.kiosk(version=7)
     assert state.accepting and state.full == [] and state.catalog_version == 1
-    assert client.post("/api/tickets", json={"category": "A"}).status_code == 201
+    assert take(client, {"category": "A"}).status_code == 201
     with services.ctx.db.write() as s:
         cfg = services.ctx.layout.current(s)
         qiye = cfg.category("A")
@@ -22,5 +23,5 @@ def test_kiosk_state_names_full_categories_and_the_catalog_version(client: TestC
     state = displays.kiosk(version=8)
     assert state.full == [qiye.code]
     assert state.waiting[qiye.code] == 1
-    r = client.post("/api/tickets", json={"category": "A"})
+    r = take(client, {"category": "A"})
     assert r.status_code == 409

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from support import FakeClock, login
+from support import FakeClock, login, take
 
 from devices.protocol.messages import DeviceStatus, PaperState, Presence, PrinterStatus
 from devices.protocol.topics import DeviceType
@@ -39,7 +39,7 @@ def signed_in(client: TestClient, window: int, staff: str | None = None) -> dict
 def issue(client: TestClient, category: str, n: int = 1) -> list[str]:
     out = []
     for _ in range(n):
-        r = client.post("/api/tickets", json={"category": category})
+        r = take(client, {"category": category})
         assert r.status_code == 201, r.text
         out.append(r.json()["number"])
     return out
@@ -127,7 +127,7 @@ def test_dashboard_and_report_count_the_wait_to_the_first_call(client: TestClien
 
 def test_a_ticket_cancelled_after_the_goal_counts_as_late(client: TestClient,
                                                           clock: FakeClock) -> None:
-    early, late = (client.post("/api/tickets", json={"category": "B"}).json()["public_token"]
+    early, late = (take(client, {"category": "B"}).json()["public_token"]
                    for _ in range(2))
     clock.advance(minutes=5)
     assert client.post(f"/api/tickets/public/{early}/cancel").status_code == 200

@@ -1,8 +1,8 @@
-from support import login
+from support import login, take
 
 
 def test_issue_call_serve_complete(client):
-    r = client.post("/api/tickets", json={"category": "A"})
+    r = take(client, {"category": "A"})
     assert r.status_code == 201
     assert r.json()["number"] == "A001"
     h = login(client, "10001")

@@ -20,7 +20,7 @@ import paho.mqtt.client as mqtt
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from harness.mosquitto import MosquittoServer
-from support import login, seed_users
+from support import login, seed_users, take
 
 from devices.config.secret import SecretSource
 from devices.protocol import messages as m
@@ -181,7 +181,7 @@ def waiting(client: TestClient, category: str) -> list[str]:
 
 
 def http_ticket(client: TestClient, category: str) -> str:
-    r = client.post("/api/tickets", json={"category": category})
+    r = take(client, {"category": category})
     assert r.status_code == 201, r.text
     return str(r.json()["number"])
 

@@ -6,6 +6,8 @@ Both must leave exactly one effect."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from hallbus_support import Hall, Inbox, RawPeer, http_ticket, issued_today, staff_at, waiting
 from sqlalchemy import func, select
@@ -121,3 +123,17 @@ def test_caller_pause_reason_is_masked_on_the_window_displays(hall: Hall) -> Non
     window = hall.client.get("/api/windows/3").json()
     assert window["status"] == "paused"
     assert "13812345678" not in window["pause_reason"]
+
+
+def test_a_kiosk_takes_a_number_over_http_with_its_bus_secret(hall: Hall) -> None:
+    # The device credential is the kiosk's broker account, from the hall's secrets file.
+    def post(user: str, secret: str) -> int:
+        token = base64.b64encode(f"{user}:{secret}".encode()).decode()
+        r = hall.client.post("/api/tickets", json={"category": "qiye"},
+                             headers={"Authorization": f"Basic {token}"})
+        return r.status_code
+
+    assert post("kiosk-a1", hall.password("kiosk-a1")) == 201
+    assert post("kiosk-a1", hall.password("kiosk-b1")) == 401  # another device's secret
+    assert post("pad-1", hall.password("pad-1")) == 401  # a rating pad takes no numbers
+    assert issued_today(hall.client, "qiye") == 1

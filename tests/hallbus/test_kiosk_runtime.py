@@ -17,6 +17,7 @@ import pytest
 from hallbus_support import Hall, wait_until
 from sqlalchemy import select
 from support import DEMO_CONFIG, login
+from support import take as take_at_desk
 
 from devices.camera.qr import decode_qr
 from devices.config.links import NetworkTransport
@@ -237,8 +238,7 @@ def test_broker_restart_mid_request_issues_exactly_one_ticket(
 def test_terminal_answers_ticket_and_case_queries_and_reprints(
         stoppers: Hall, tmp_path: Path, fake_printer: FakeNetworkPrinter) -> None:
     hall = stoppers
-    issued = hall.client.post("/api/tickets", json={"category": "A",
-                                                    "item_code": "QY-008"}).json()
+    issued = take_at_desk(hall.client, {"category": "A", "item_code": "QY-008"}).json()
     staff = login(hall.client, "10001")
     hall.client.post("/api/windows/1/sign-in", json={"role": "A"}, headers=staff)
     for action in ("call-next", "start"):

@@ -24,14 +24,18 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from harness.ports import stable_port
+from support import DESK, PASSWORD, take
 
 from hallserver.config.loader import load_hall
+from hallserver.services.auth import AuthService, Role
+from hallserver.store.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = ROOT / "firmware_configs" / "demo" / "hall.yaml"
@@ -74,12 +78,24 @@ class Server:
 StartServer = Callable[[Path], Server]
 
 
+def seed_desk(db_path: Path) -> None:
+    """The service desk's login in the database (ticket issue over HTTP needs one)."""
+    db = Database(f"sqlite:///{db_path}", load_hall(DEMO_CONFIG).hall.id)
+    try:
+        db.migrate()
+        AuthService(db, lambda: datetime.now(UTC)).ensure_user(DESK, "服务台", Role.MANAGER,
+                                                               PASSWORD)
+    finally:
+        db.close()
+
+
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[StartServer]:
     """Start `hallserver serve` on a SQLite file and wait for /healthz; killed at teardown."""
     started: list[Server] = []
 
     def start(db_path: Path) -> Server:
+        seed_desk(db_path)
         port = stable_port()
         stderr_path = tmp_path / f"server-{len(started) + 1}.stderr"
         env = {k: v for k, v in os.environ.items() if not k.startswith("HALL_")}
@@ -88,6 +104,7 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
             HALL_DATABASE_URL=f"sqlite:///{db_path}",
             HALL_ENFORCE_HOURS="false",
             HALL_BUS="false",
+            HALL_RATE_LIMITS="false",  # a durability test under load, not an abuse test
         )
         with stderr_path.open("wb") as err:
             proc = subprocess.Popen(
@@ -174,7 +191,7 @@ def body_for(client_no: int, i: int, *, with_priority: bool) -> dict[str, Any]:
 
 
 def post_ticket(client: httpx.Client, key: str, body: dict[str, Any]) -> httpx.Response:
-    return client.post("/api/tickets", json=body, headers={"Idempotency-Key": key})
+    return take(client, body, headers={"Idempotency-Key": key})
 
 
 def issued_of(key: str, body: dict[str, Any], r: httpx.Response) -> Issued:

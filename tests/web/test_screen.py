@@ -21,7 +21,15 @@ import pytest
 import uvicorn
 from harness.ports import stable_port
 from playwright.sync_api import Page, expect
-from support import DEMO_CONFIG, MONDAY_MORNING, FakeClock, migrated_sqlite, seed_users
+from support import (
+    DEMO_CONFIG,
+    DESK,
+    MONDAY_MORNING,
+    PASSWORD,
+    FakeClock,
+    migrated_sqlite,
+    seed_users,
+)
 from web_support import Hall, browser_marks, browser_page
 
 from hallserver.app import create_app
@@ -249,12 +257,20 @@ def restartable(tmp_path: Path) -> Iterator[RestartableHall]:
             served.stop()
 
 
+def login_headers(url: str, username: str) -> dict[str, str]:
+    r = httpx.post(f"{url}/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
 def test_the_screen_recovers_after_the_server_restarts(browser: Any,
                                                         restartable: RestartableHall,
                                                         shots: Path) -> None:
     url = restartable.url
+    desk = login_headers(url, DESK)
     for _ in range(3):
-        assert httpx.post(f"{url}/api/tickets", json={"category": "A"}).status_code == 201
+        assert httpx.post(f"{url}/api/tickets", json={"category": "A"},
+                          headers=desk).status_code == 201
     with screen(browser, url) as page:
         enable_sound(page)
         restartable.stop()

@@ -6,12 +6,13 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from support import DESK as DESK_LOGIN
 from support import PASSWORD, FakeClock
 
 from hallserver.services import Services
@@ -76,6 +77,7 @@ class Hall:
     url: str
     services: Services
     clock: FakeClock
+    _desk: dict[str, str] = field(default_factory=dict)
 
     @contextmanager
     def login(self, username: str) -> Iterator[httpx.Client]:
@@ -94,10 +96,19 @@ class Hall:
             assert r.status_code == 200, r.text
             yield client
 
+    def desk(self) -> dict[str, str]:
+        """Bearer headers of the service desk's login (ticket issue needs a login)."""
+        if not self._desk:
+            r = httpx.post(f"{self.url}/api/auth/login",
+                           json={"username": DESK_LOGIN, "password": PASSWORD}, timeout=10)
+            assert r.status_code == 200, r.text
+            self._desk["Authorization"] = f"Bearer {r.json()['token']}"
+        return self._desk
+
     def issue(self, category: str = "A", **extra: Any) -> dict[str, Any]:
-        """Take a number as a kiosk would (the API is public)."""
+        """Take a number at the service desk."""
         r = httpx.post(f"{self.url}/api/tickets", json={"category": category, **extra},
-                       timeout=10)
+                       headers=self.desk(), timeout=10)
         assert r.status_code == 201, r.text
         body: dict[str, Any] = r.json()
         return body

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 
-from hallserver.api.deps import ServicesDep
+from hallserver.api.deps import ServicesDep, TicketIssuer
 from hallserver.services.views import IssuedTicket, IssueTicketRequest, TicketStatus
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
@@ -20,11 +20,17 @@ IdempotencyKey = Annotated[
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def issue_ticket(body: IssueTicketRequest, services: ServicesDep, response: Response,
+                 request: Request, issuer: TicketIssuer,
                  idempotency_key: IdempotencyKey = None) -> IssuedTicket:
-    """Take a number. Refusals (hours, daily cap) are 409 with the reason."""
+    """Take a number: for the hall's own devices (HTTP Basic: device id and secret) and
+    signed-in staff (the service desk), 401 for anyone else; each issuer at most
+    HALL_RATE_LIMIT_ISSUE (429). Refusals (hours, daily cap) are 409 with the reason."""
+    limits = request.app.state.rate_limits
+    if limits is not None:
+        limits.hit("issue", issuer.key)
     # HTTP keys live in their own namespace: the device bus's are `mqtt:<device>:<request>`.
     key = None if idempotency_key is None else f"http:{idempotency_key}"
-    issued = services.tickets.issue(body, channel="http", idempotency_key=key)
+    issued = services.tickets.issue(body, channel=issuer.channel, idempotency_key=key)
     if issued.replayed:
         response.status_code = status.HTTP_200_OK
     return issued
