@@ -20,7 +20,7 @@ from hallserver.services import Services
 from hallserver.services.auth import Role
 from hallserver.store.db import Database
 
-hallserver.services.auth.SCRYPT_N = 2**8  # fast hashes in tests; verification reads the cost
+hallserver.services.auth.SCRYPT_N = 2**4  # fast hashes in tests; verification reads the cost
 # No fsync at commit in tests (a process crash, which the crash tests make, still loses nothing;
 # only power loss could); test_sqlite_pragmas checks that a hall's default stays FULL.
 os.environ.setdefault("HALL_SQLITE_SYNCHRONOUS", "OFF")

@@ -140,10 +140,19 @@ class AuthService:
                 s.revoked = True
 
     def seed_staff(self, layout: HallConfig, password: str | None = None) -> int:
-        """Create a staff login for every roster member who has none; returns how many."""
-        return sum(
-            self.ensure_user(s.id, s.name, Role.STAFF, password) for s in layout.staff
-        )
+        """Create a staff login for every roster member who has none (one transaction);
+        returns how many."""
+        with self.db.write() as session:
+            existing = set(session.scalars(select(UserRow.username).where(
+                UserRow.username.in_([s.id for s in layout.staff]))))
+            missing = [s for s in layout.staff if s.id not in existing]
+            for s in missing:
+                session.add(UserRow(
+                    username=s.id, display_name=s.name, role=Role.STAFF.value,
+                    password_hash=hash_password(password) if password else None,
+                    active=True, created_at=self.clock(),
+                ))
+        return len(missing)
 
     def login(self, username: str, password: str, source: str = "") -> LoginResult:
         """Check the password and open a session. Wrong passwords lock the account and the
