@@ -19,19 +19,42 @@ from hallserver.settings import Settings
 
 # No per-example deadline: a busy machine must not fail a property (timings live in benchmarks).
 settings.register_profile("onewindow", deadline=None)
-settings.load_profile("onewindow")
+# Under shifted dates the properties run again for what the date changes, not for breadth.
+settings.register_profile("dates", deadline=None, max_examples=20)
+# A deeper search by hand: pytest --hypothesis-profile=thorough tests/domain
+settings.register_profile("thorough", deadline=None, max_examples=3000)
+settings.load_profile(os.environ.get("ONEWINDOW_HYPOTHESIS_PROFILE", "onewindow"))
+
+# The date-sensitive tests that ./scripts/test --dates runs under shifted dates (marked
+# `shifted` here): these folders, without PostgreSQL (its server would run shifted too) and
+# without the slow ones (browsers, Kivy, subprocesses) unless marked `dates`.
+TESTS = Path(__file__).parent
+SHIFTED_FOLDERS = frozenset({"domain", "api", "pad", "kiosk", "web"})
+
+
+def _date_sensitive(item: pytest.Item) -> bool:
+    if not item.path.is_relative_to(TESTS) or \
+            item.path.relative_to(TESTS).parts[0] not in SHIFTED_FOLDERS:
+        return False
+    if item.get_closest_marker("postgres") is not None:
+        return False
+    return item.get_closest_marker("slow") is None or item.get_closest_marker("dates") is not None
 
 
 BROKER_PARAMS = ("hall", "broker", "broker_port")  # fixtures run on amqtt and on Mosquitto
 BROKER_TESTS = Path(__file__).parent / "bus"  # the brokers themselves: both, always
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects: `-m shifted` sees the marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A fixture that runs on either broker gives a use-case test the embedded amqtt only;
-    tests of broker behaviour (marked `both_brokers`, or in tests/bus) take both."""
+    tests of broker behaviour (marked `both_brokers`, or in tests/bus) take both. The
+    date-sensitive tests are marked `shifted`."""
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
+        if _date_sensitive(item):
+            item.add_marker("shifted")
         params = getattr(getattr(item, "callspec", None), "params", {})
         on_mosquitto = any(params.get(name) == "mosquitto" for name in BROKER_PARAMS)
         broker_test = (item.get_closest_marker("both_brokers") is not None
