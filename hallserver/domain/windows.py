@@ -20,6 +20,35 @@ class WindowStatus(StrEnum):
     CLOSED = "closed"
 
 
+class PauseCode(StrEnum):
+    """Why a window pauses, in words fit for the public (the LED, anonymous views); the
+    staff member's own text is for staff and managers only."""
+
+    CONSULT = "consult"
+    SYSTEM = "system"
+    MATERIALS = "materials"
+    MEETING = "meeting"
+    BREAK = "break"
+    OTHER = "other"  # the public sees only 暂停服务
+
+
+PAUSE_WORDS: dict[PauseCode, tuple[str, str]] = {
+    PauseCode.CONSULT: ("业务咨询", "Answering an enquiry"),
+    PauseCode.SYSTEM: ("系统故障", "System fault"),
+    PauseCode.MATERIALS: ("整理材料", "Sorting documents"),
+    PauseCode.MEETING: ("会议或培训", "Meeting or training"),
+    PauseCode.BREAK: ("临时休息", "Short break"),
+}
+
+
+def public_pause_note(code: PauseCode | None) -> tuple[str, str]:
+    """What a public display says of a paused window: 暂停服务, with the code's words."""
+    words = PAUSE_WORDS.get(code) if code is not None else None
+    if words is None:
+        return "暂停服务", "Paused"
+    return f"暂停服务：{words[0]}", f"Paused: {words[1]}"
+
+
 class WindowFlag(StrEnum):
     """Conditions a manager should see."""
 
@@ -34,6 +63,7 @@ class WindowState:
     number: int
     status: WindowStatus = WindowStatus.CLOSED
     pause_reason: str | None = None
+    pause_code: PauseCode | None = None
     staff_id: str | None = None
     staff_role: StaffRole | None = None
     signed_in_at: datetime | None = None
@@ -76,27 +106,32 @@ class WindowState:
         self.signed_in_at = None
         self.status = WindowStatus.CLOSED
         self.pause_reason = None
+        self.pause_code = None
         self.idle_since = None
 
-    def pause(self, reason: str) -> None:
-        """Stop taking calls for a while (暂停), with a reason managers can read."""
+    def pause(self, reason: str, code: PauseCode = PauseCode.OTHER) -> None:
+        """Stop taking calls for a while (暂停), with a reason managers can read and a code
+        whose words the public may see."""
         self._require("pause", WindowStatus.OPEN, WindowStatus.AWAY)
         if not reason.strip():
             raise InvalidRequest("暂停须填写原因", "a pause needs a reason")
         self.status = WindowStatus.PAUSED
         self.pause_reason = reason.strip()
+        self.pause_code = code
 
     def away(self) -> None:
         """Staff stepped away from the desk (离岗) while signed in."""
         self._require("away", WindowStatus.OPEN, WindowStatus.PAUSED)
         self.status = WindowStatus.AWAY
         self.pause_reason = None
+        self.pause_code = None
 
     def resume(self, now: datetime) -> None:
         """Back to taking calls."""
         self._require("resume", WindowStatus.PAUSED, WindowStatus.AWAY)
         self.status = WindowStatus.OPEN
         self.pause_reason = None
+        self.pause_code = None
         if self.current_ticket is None:
             self.idle_since = now
 

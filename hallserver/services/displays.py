@@ -11,7 +11,7 @@ from devices.protocol import messages as m
 from hallserver.config.models import HallConfig
 from hallserver.domain.announce import call_text
 from hallserver.domain.tickets import TicketState
-from hallserver.domain.windows import WindowStatus
+from hallserver.domain.windows import WindowStatus, public_pause_note
 from hallserver.services.hall import HallContext
 from hallserver.services.queues import QueueService
 from hallserver.services.views import WindowInfo
@@ -42,7 +42,8 @@ def window_display(info: WindowInfo, *, version: int) -> m.WindowDisplayState:
              if info.staff else [])
     note = None
     if info.status is WindowStatus.PAUSED:
-        note = m.Text(zh=f"暂停服务：{info.pause_reason or ''}"[:200], en="Paused")
+        zh, en = public_pause_note(info.pause_code)  # the LED faces the public
+        note = m.Text(zh=zh, en=en)
     elif info.status is WindowStatus.CLOSED:
         note = m.Text(zh="暂停服务", en="Closed")
     return m.WindowDisplayState(

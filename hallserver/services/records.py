@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from hallserver.config.models import StaffRole
 from hallserver.domain.numbering import next_seq
 from hallserver.domain.tickets import Outcome, Ticket, TicketState
-from hallserver.domain.windows import WindowState, WindowStatus
+from hallserver.domain.windows import PauseCode, WindowState, WindowStatus
 from hallserver.store.models import TicketCounterRow, TicketEventRow, TicketRow, WindowStateRow
 
 
@@ -76,6 +76,7 @@ def window_of(row: WindowStateRow | None, number: int) -> WindowState:
         number=row.number,
         status=WindowStatus(row.status),
         pause_reason=row.pause_reason,
+        pause_code=PauseCode(row.pause_code) if row.pause_code else None,
         staff_id=row.staff_id,
         staff_role=StaffRole(row.staff_role) if row.staff_role else None,
         signed_in_at=row.signed_in_at,
@@ -88,6 +89,7 @@ def store_window(row: WindowStateRow, w: WindowState, now: datetime) -> None:
     """Copy a domain window state onto its row."""
     row.status = w.status.value
     row.pause_reason = w.pause_reason
+    row.pause_code = w.pause_code.value if w.pause_code else None
     row.staff_id = w.staff_id
     row.staff_role = w.staff_role.value if w.staff_role else None
     row.signed_in_at = w.signed_in_at

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hallserver.config.models import I18nText, StaffRole
 from hallserver.domain.tickets import Outcome, TicketState
-from hallserver.domain.windows import WindowFlag, WindowStatus
+from hallserver.domain.windows import PauseCode, WindowFlag, WindowStatus
 
 
 class Request(BaseModel):
@@ -58,9 +58,11 @@ class TransferRequest(Request):
 
 
 class PauseRequest(Request):
-    """Pause a window with a reason managers can read."""
+    """Pause a window with a reason managers can read and a code the public may see."""
 
     reason: str = Field(min_length=1, max_length=200)
+    code: PauseCode = Field(default=PauseCode.OTHER,
+                            description="public words (other: only 暂停服务 is shown)")
 
 
 class LoginRequest(Request):
@@ -165,7 +167,9 @@ class WindowInfo(View):
     priority_lane: bool
     express: bool
     status: WindowStatus
-    pause_reason: str | None
+    pause_reason: str | None = Field(description="the staff member's words: staff only "
+                                     "(None in the public view)")
+    pause_code: PauseCode | None = Field(default=None, description="why, in public words")
     staff: StaffOnDuty | None
     current: CurrentTicket | None
     idle_since: datetime | None

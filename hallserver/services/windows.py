@@ -15,7 +15,7 @@ from hallserver.domain.errors import Conflict, InvalidRequest, NotAllowed, NotFo
 from hallserver.domain.privacy import mask_personal
 from hallserver.domain.routing import WindowView
 from hallserver.domain.tickets import AT_WINDOW_STATES, Outcome, Ticket, TicketState
-from hallserver.domain.windows import WindowState
+from hallserver.domain.windows import PauseCode, WindowState
 from hallserver.services.cases import CaseService
 from hallserver.services.hall import HallChange, HallContext, find_category, minutes_between
 from hallserver.services.photos import StaffPhotos
@@ -151,9 +151,10 @@ class WindowService:
             a.state.sign_out()
         return self._run(number, user, act, managers_may=True)
 
-    def pause(self, number: int, user: Principal, reason: str) -> WindowInfo:
-        """Stop taking calls for a while, with a reason."""
-        return self._run(number, user, lambda a: a.state.pause(mask_personal(reason)),
+    def pause(self, number: int, user: Principal, reason: str,
+              code: PauseCode = PauseCode.OTHER) -> WindowInfo:
+        """Stop taking calls for a while, with a reason (staff only) and a public code."""
+        return self._run(number, user, lambda a: a.state.pause(mask_personal(reason), code),
                          managers_may=True)
 
     def away(self, number: int, user: Principal) -> WindowInfo:
@@ -353,7 +354,8 @@ class WindowService:
         return WindowInfo(
             number=w.number, name=w.name, zone=w.zone, primary=w.primary,
             secondary=list(w.secondary), priority_lane=w.priority_lane, express=w.express,
-            status=state.status, pause_reason=state.pause_reason, staff=staff, current=current,
+            status=state.status, pause_reason=None if public else state.pause_reason,
+            pause_code=state.pause_code, staff=staff, current=current,
             idle_since=state.idle_since, flags=state.flags(in_hours),
             last_case=None if public else self._last_case(session, cfg, w.number, now),
         )

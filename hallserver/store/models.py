@@ -180,7 +180,8 @@ class WindowStateRow(Base):
     hall_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
-    pause_reason: Mapped[str | None] = mapped_column(String(200))
+    pause_reason: Mapped[str | None] = mapped_column(String(200))  # staff's words: staff only
+    pause_code: Mapped[str | None] = mapped_column(String(16))  # PauseCode: public words
     staff_id: Mapped[str | None] = mapped_column(String(16))
     staff_role: Mapped[str | None] = mapped_column(String(1))
     signed_in_at: Mapped[datetime | None]

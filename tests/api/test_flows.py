@@ -301,3 +301,18 @@ def test_openapi_and_health(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/tickets" in paths and "/api/windows/{number}/call-next" in paths
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_public_windows_carry_the_pause_code_not_the_staff_words(client: TestClient) -> None:
+    staff = sign_in(client, "10001", 1)
+    r = client.post("/api/windows/1/pause", headers=staff,
+                    json={"reason": "会议或培训：10:30 回来", "code": "meeting"})
+    assert r.status_code == 200, r.text
+    public = client.get("/api/windows/1").json()
+    assert (public["status"], public["pause_reason"], public["pause_code"]) == \
+        ("paused", None, "meeting")
+    assert "10:30" not in client.get("/api/windows").text
+    assert client.get("/api/windows/1", headers=staff).json()["pause_reason"] == \
+        "会议或培训：10:30 回来"
+    r = client.post("/api/windows/1/pause", headers=staff, json={"reason": "x", "code": "nap"})
+    assert r.status_code == 422  # not a code

@@ -8,7 +8,13 @@ import pytest
 
 from hallserver.config.models import HallConfig, StaffRole
 from hallserver.domain.errors import Conflict, IllegalTransition, InvalidRequest, NotAllowed
-from hallserver.domain.windows import WindowFlag, WindowState, WindowStatus
+from hallserver.domain.windows import (
+    PauseCode,
+    WindowFlag,
+    WindowState,
+    WindowStatus,
+    public_pause_note,
+)
 
 MIN = timedelta(minutes=1)
 
@@ -108,6 +114,20 @@ def test_pause_needs_a_reason(hall: HallConfig, t0: datetime) -> None:
     w.pause("  调取档案  ")
     assert w.status is WindowStatus.PAUSED
     assert w.pause_reason == "调取档案"
+
+
+def test_a_pause_code_gives_the_public_its_words_and_ends_with_the_pause(
+        hall: HallConfig, t0: datetime) -> None:
+    w = open_window(hall, 1, t0)
+    w.pause("系统故障：回电 138 1234 5678", PauseCode.SYSTEM)
+    assert w.pause_code is PauseCode.SYSTEM
+    assert public_pause_note(w.pause_code) == ("暂停服务：系统故障", "Paused: System fault")
+    w.resume(t0)
+    assert (w.pause_reason, w.pause_code) == (None, None)
+    w.pause("家里有事")  # no preset: the public sees only that the window is paused
+    assert public_pause_note(w.pause_code) == ("暂停服务", "Paused")
+    w.away()
+    assert w.pause_code is None
 
 
 def test_pause_and_away_need_a_signed_in_window(t0: datetime) -> None:

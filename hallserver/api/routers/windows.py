@@ -85,7 +85,7 @@ def transfer(number: WindowNo, body: TransferRequest, user: StaffUser,
 def pause(number: WindowNo, body: PauseRequest, user: StaffUser,
           services: ServicesDep) -> WindowInfo:
     """Pause with a reason."""
-    return services.windows.pause(number, user, body.reason)
+    return services.windows.pause(number, user, body.reason, body.code)
 
 
 @router.post("/{number}/away")

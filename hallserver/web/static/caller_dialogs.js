@@ -99,7 +99,7 @@ export function wireDialogs(getIx, act, toast) {
     // Managers read the reason: the preset in Chinese, then the staff member's words.
     const reason = preset.id === "other" ? extra : (extra ? `${preset.zh}：${extra}` : preset.zh);
     byId("dlg-pause").close();
-    act("pause", { reason }, () => {
+    act("pause", { reason, code: preset.id }, () => {
       toast("done.pause");
       byId("pause-text").value = "";
     });
