@@ -23,6 +23,7 @@ from hallserver.demo import (
     demo_settings,
     setup_demo_logging,
 )
+from hallserver.domain.privacy import MaskingFormatter
 from hallserver.lan import is_wildcard
 from hallserver.settings import DEFAULT_CONFIG, PublicUrlError, Settings
 
@@ -42,7 +43,9 @@ SHUTDOWN_GRACE_S = 3
 
 
 def _setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=LOG_FORMAT)
+    handler = logging.StreamHandler()
+    handler.setFormatter(MaskingFormatter(LOG_FORMAT))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 

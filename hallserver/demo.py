@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from hallserver.domain.privacy import MaskingFormatter
 from hallserver.lan import is_wildcard
 from hallserver.settings import DEFAULT_CONFIG, Settings
 
@@ -51,7 +52,7 @@ def setup_demo_logging(log_file: Path, *, verbose: bool, debug: bool, append: bo
     for handler in root.handlers[:]:
         root.removeHandler(handler)
         handler.close()
-    formatter = logging.Formatter(LOG_FORMAT)
+    formatter = MaskingFormatter(LOG_FORMAT)
     to_file = logging.FileHandler(log_file, mode="a" if append else "w", encoding="utf-8")
     to_file.setFormatter(formatter)
     console = logging.StreamHandler()

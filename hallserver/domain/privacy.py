@@ -13,6 +13,7 @@ the safe side: a run of other numbers that happens to look like a phone number i
 
 from __future__ import annotations
 
+import logging
 import re
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
@@ -88,3 +89,12 @@ def mask_personal(text: str) -> str:
     """Replace ID-card and mobile numbers in free text by masked forms (110101********1234,
     138****5678), however they are spaced, dashed, dotted or written in full-width digits."""
     return _RUN.sub(lambda m: _mask_run(m.group()), text)
+
+
+class MaskingFormatter(logging.Formatter):
+    """A log formatter that masks the whole line, tracebacks included: whatever a message,
+    an argument or an exception carries, no ID or mobile number reaches a log file."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record, masked."""
+        return mask_personal(super().format(record))

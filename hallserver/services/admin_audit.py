@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hallserver.domain.privacy import mask_personal
 from hallserver.services.views import View
 from hallserver.store.db import Database
 from hallserver.store.models import AdminAuditRow
@@ -28,7 +29,9 @@ class AuditEntry(View):
 
 def audit(session: Session, hall_id: str, at: datetime, actor: str, action: str,
           target: str, detail: str) -> None:
-    """Record an administration change in the caller's transaction (and the log)."""
+    """Record an administration change in the caller's transaction (and the log), personal
+    data masked (an admin may type a phone number into a name)."""
+    actor, target, detail = mask_personal(actor), mask_personal(target), mask_personal(detail)
     session.add(AdminAuditRow(hall_id=hall_id, at=at, actor=actor, action=action,
                               target=target[:64], detail=detail))
     logger.info("admin %s: %s %s: %s", actor, action, target, detail)

@@ -55,8 +55,8 @@ class FieldIssue:
     message_en: str
 
     def as_dict(self) -> dict[str, str]:
-        """JSON form (masked: free text may hold a phone or ID number)."""
-        return {"path": self.path, "where": mask_personal(self.where),
+        """JSON form (masked: free text, even a key name, may hold a phone or ID number)."""
+        return {"path": mask_personal(self.path), "where": mask_personal(self.where),
                 "where_en": mask_personal(self.where_en),
                 "message": mask_personal(self.message),
                 "message_en": mask_personal(self.message_en)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import sys
 from collections import Counter
 
 import pytest
@@ -14,6 +15,7 @@ from support import PASSWORD, FakeClock, login, take
 
 from devices.protocol.topics import DeviceType
 from hallserver.api.device_auth import DeviceCredentials
+from hallserver.domain.privacy import MaskingFormatter
 from hallserver.domain.throttle import Backoff
 from hallserver.settings import Settings
 from hallserver.store.models import TicketRow
@@ -168,3 +170,48 @@ def test_anonymous_reads_are_limited_per_address(client: TestClient) -> None:
 def test_a_bad_limit_is_refused_at_start() -> None:
     with pytest.raises(ValidationError, match="not a rate limit: 'often'"):
         Settings(rate_limit_issue="often")
+
+
+# ---- personal data echoed outside the masked paths (item 10) ----------------------------
+
+
+def test_a_number_in_a_path_or_a_layout_key_is_not_echoed(client: TestClient) -> None:
+    admin = login(client, "admin")
+    r = client.get(f"/window/{PHONE}", headers=admin)
+    assert r.status_code == 422 and PHONE not in r.text
+    current = client.get("/api/admin/layout", headers=admin).json()
+    document = {**current["document"], PHONE: "x", "hall": {
+        **current["document"]["hall"], "138-1234-5678": 1}}
+    r = client.put("/api/admin/layout", headers=admin,
+                   json={"version": current["version"], "document": document})
+    assert r.status_code == 422
+    assert PHONE not in r.text and "138-1234-5678" not in r.text
+    assert "138****5678" in r.text  # named, masked
+
+
+def test_admin_entered_names_reach_the_trail_and_the_log_masked(
+        client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    admin = login(client, "admin")
+    with caplog.at_level(logging.INFO):
+        r = client.post("/api/admin/users", headers=admin, json={
+            "username": "clerk9", "display_name": f"王五 {PHONE}", "role": "staff",
+            "password": "a-long-password-1"})
+        assert r.status_code == 201, r.text
+        r = client.patch("/api/admin/users/clerk9", headers=admin,
+                         json={"display_name": "王五 138 1234 5678"})
+        assert r.status_code == 200, r.text
+    trail = client.get("/api/admin/audit", headers=admin).text
+    for text in (caplog.text, trail):
+        assert PHONE not in text and "1234 5678" not in text
+
+
+def test_log_lines_are_masked_whole_tracebacks_included() -> None:
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "caller %s said %s", (
+        "138 1234 5678", "身份证110101199003071234"), None)
+    try:
+        raise ValueError(f"bad number {PHONE}")
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    line = MaskingFormatter("%(message)s").format(record)
+    assert "caller 138****5678 said 身份证110101********1234" in line
+    assert "bad number 138****5678" in line and PHONE not in line
