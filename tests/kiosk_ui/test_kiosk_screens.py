@@ -130,4 +130,4 @@ def test_run_app_opens_the_window_draws_the_view_and_ticks(tmp_path: Path) -> No
     assert seen["size"] == [1920, 1080]
     assert seen["page"] == "home"
     assert {"scan-ticket", "scan-case", "check-in", "helper", "language"} <= set(seen["buttons"])
-    assert seen["ticks"] >= 2  # every 0.5 s for 2 s
+    assert seen["ticks"] >= 2  # the controller ticked while the app ran
