@@ -17,7 +17,7 @@ What the configuration does, and why (amqtt's defaults are unsafe, see shared PL
   subscribe (allowed when the filter can match a topic of a read rule) and delivery (each
   message, retained ones included, only when a read rule matches its topic).
 
-amqtt 0.12.1 needs five fixes for that to hold, made in `_HallBroker` (a `Broker` subclass)
+amqtt 0.12.1 needs these fixes for that to hold, made in `_HallBroker` (a `Broker` subclass)
 and `_HallProtocolHandler` (its per-connection protocol handler):
 
 1. It deletes or takes over the existing session of a client id *before* it checks the login,
@@ -45,6 +45,13 @@ and `_HallProtocolHandler` (its per-connection protocol handler):
    dropping them, and the will never went out, so a device that then died still looked
    online. Here such a PUBLISH (a protocol error) closes the connection as a broken one: the
    will is published and the device's runtime reconnects.
+7. It takes a PUBLISH of any size. Here one larger than the protocol's largest message
+   (`MAX_PACKET_BYTES`, as Mosquitto's `max_packet_size`) closes the connection the same
+   way, and nothing of it is kept or forwarded.
+8. Its queue for a disconnected persistent client has no bound. Here it holds at most
+   `MAX_QUEUED_MESSAGES` messages and `MAX_QUEUED_BYTES` bytes, as Mosquitto's; past them
+   new messages are dropped (one stolen device password cannot fill the server's memory
+   while the hall server is away).
 
 Retained messages and sessions live in memory: they are lost when the broker stops.
 """
@@ -82,7 +89,13 @@ from amqtt.session import Session  # type: ignore[import-untyped]
 
 from devices.protocol.topics import topic_matches
 from hallserver.bus.accounts import BrokerAccount, acl_for, check_accounts
-from hallserver.bus.mosquitto import mosquitto_password_hash, verify_mosquitto_password
+from hallserver.bus.mosquitto import (
+    MAX_PACKET_BYTES,
+    MAX_QUEUED_BYTES,
+    MAX_QUEUED_MESSAGES,
+    mosquitto_password_hash,
+    verify_mosquitto_password,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -340,6 +353,13 @@ class _HallProtocolHandler(BrokerProtocolHandler):  # type: ignore[misc]
 # ---------------------------------------------------------------- the broker
 
 
+def _packet_size(message: Any) -> int:
+    """About the size of a PUBLISH packet: payload, topic, packet id, fixed header."""
+    data = getattr(message, "data", None) or b""
+    topic = getattr(message, "topic", None) or ""
+    return len(data) + len(topic.encode()) + 9
+
+
 class _HallBroker(Broker):  # type: ignore[misc]
     """amqtt's Broker with fixes 1-4 and 6 of the module docstring (5 is in the handler)."""
 
@@ -350,6 +370,10 @@ class _HallBroker(Broker):  # type: ignore[misc]
             raise EmbeddedBrokerError("the hall ACL plugin did not load")
         self._acl = plugin.table
         self._side_tasks: set[asyncio.Task[Any]] = set()
+        # Bytes put in an offline client's queue since it was last empty (an upper bound),
+        # by client id (amqtt's sessions are not hashable), and whose queue is full.
+        self._queued_bytes: dict[str, int] = {}
+        self._queue_full: set[str] = set()
 
     async def _topic_filtering(self, session: Session, topic: str, action: Action) -> bool:
         # Fix 3: no await here, so callers iterating the subscription table never yield.
@@ -427,15 +451,41 @@ class _HallBroker(Broker):  # type: ignore[misc]
     async def _handle_message_delivery(self, client_session: Session,
                                        handler: BrokerProtocolHandler,
                                        wait_deliver: asyncio.Future[Any]) -> bool:
+        # Fix 7: a message larger than the protocol's largest is refused as Mosquitto's
+        # max_packet_size does: the client is disconnected, nothing is kept or forwarded.
+        message = wait_deliver.result()
+        size = _packet_size(message)
+        if size > MAX_PACKET_BYTES:
+            logger.warning("client %s published %d bytes (at most %d): connection closed",
+                           client_session.client_id, size, MAX_PACKET_BYTES)
         # Fix 6: amqtt answers False for a PUBLISH to an invalid topic and leaves its loop.
-        if await super()._handle_message_delivery(client_session, handler, wait_deliver):
+        elif await super()._handle_message_delivery(client_session, handler, wait_deliver):
             return True
-        logger.warning("client %s published to an invalid topic: connection closed",
-                       client_session.client_id)
+        else:
+            logger.warning("client %s published to an invalid topic: connection closed",
+                           client_session.client_id)
         broken: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         broken.set_result(None)  # no DISCONNECT packet: the will goes out
         await self._handle_disconnect(client_session, handler, broken)
         return False
+
+    async def _retain_broadcast_message(self, broadcast: dict[str, Any], qos: int,
+                                        target_session: Session) -> None:
+        # Fix 8: the queue kept for a disconnected client is bounded as Mosquitto's is
+        # (max_queued_messages, max_queued_bytes): past either, new messages are dropped.
+        queue = target_session.retained_messages
+        client = target_session.client_id
+        queued = 0 if queue.qsize() == 0 else self._queued_bytes.get(client, 0)
+        size = len(broadcast.get("data") or b"")
+        if queue.qsize() >= MAX_QUEUED_MESSAGES or queued + size > MAX_QUEUED_BYTES:
+            if client not in self._queue_full:
+                logger.warning("queue of offline client %s is full (%d messages, %d bytes): "
+                               "dropping new messages", client, queue.qsize(), queued)
+                self._queue_full.add(client)
+            return
+        self._queue_full.discard(client)
+        self._queued_bytes[client] = queued + size
+        await super()._retain_broadcast_message(broadcast, qos, target_session)
 
     async def _take_over(self, old: Session, old_handler: BrokerProtocolHandler) -> None:
         """Close the connection that holds this client id and wait until it is disconnected."""

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from devices.protocol import messages as m
 from devices.protocol.topics import device_acl, server_acl
 from hallserver.bus.accounts import BrokerAccount, check_accounts
 
@@ -118,6 +119,11 @@ def _access(access: str) -> str:
     return access
 
 
+MAX_PACKET_BYTES = m.MAX_PAYLOAD_BYTES + 1024  # a payload, its topic and the header
+MAX_QUEUED_BYTES = 64 * 1024 * 1024  # per client: ten thousand ordinary events fit many times
+MAX_QUEUED_MESSAGES = 10_000  # per client (Mosquitto's default 1000 dropped a restart burst)
+
+
 def config_file_text(
     *,
     hall_id: str,
@@ -174,8 +180,13 @@ use_username_as_clientid true
 # Per-client queue of QoS 1/2 messages beyond those in flight. The default (1000) dropped
 # messages under a burst; the hall server publishes many commands at once after a restart.
 max_queued_messages {max_queued_messages}
-# No byte limit on that queue (the count above bounds it).
-max_queued_bytes 0
+# And in bytes: a device's secret sits on its disk in the public hall, so one stolen
+# password must not queue hundreds of megabytes for a stopped server.
+max_queued_bytes {MAX_QUEUED_BYTES}
+
+# No packet larger than the protocol's own largest message (payload plus topic and
+# header): a client sending one is disconnected, and nothing that large is kept retained.
+max_packet_size {MAX_PACKET_BYTES}
 
 # Outgoing QoS 1/2 messages in flight per client at once (Mosquitto's default).
 max_inflight_messages {max_inflight_messages}
@@ -225,7 +236,7 @@ def write_mosquitto_config(
     port: int = 1883,
     bind: str = "127.0.0.1",
     persistence_dir: Path | None = None,
-    max_queued_messages: int = 10000,
+    max_queued_messages: int = MAX_QUEUED_MESSAGES,
 ) -> MosquittoFiles:
     """Write `mosquitto.conf`, `passwd` (0600) and `acl` for `hall_id` into `outdir`.
 

@@ -56,6 +56,8 @@ from hallserver.bus.embedded import (
     filters_overlap,
 )
 from hallserver.bus.mosquitto import (
+    MAX_PACKET_BYTES,
+    MAX_QUEUED_BYTES,
     mosquitto_password_hash,
     verify_mosquitto_password,
     write_mosquitto_config,
@@ -353,6 +355,69 @@ def test_a_publish_to_a_dollar_topic_leaves_no_zombie(mqtt: Clients,
     assert "$SYS/forged" not in server.topics()
 
 
+def test_a_message_larger_than_the_protocols_largest_is_refused(
+        mqtt: Clients, broker: BrokerEndpoint) -> None:
+    """Both brokers hang up on a PUBLISH over MAX_PACKET_BYTES (a payload of the protocol's
+    largest message, its topic and header): nothing of it is forwarded or kept retained."""
+    server = _server_watching(mqtt)
+    kiosk = mqtt(KIOSK, will=(status_topic(KIOSK), b"offline"))
+    kiosk.publish(status_topic(KIOSK), b"online", retain=True)
+    server.wait_topic(status_topic(KIOSK), b"online")
+    kiosk.client.publish(status_topic(KIOSK), b"x" * MAX_PACKET_BYTES, qos=1, retain=True)
+    assert kiosk.disconnected.wait(TIMEOUT), "the connection stayed open"
+    server.wait_topic(status_topic(KIOSK), b"offline")  # its will
+    back = mqtt(KIOSK)  # the device is heard again when it reconnects
+    back.publish(evt_topic(KIOSK, "ticket"), b"after")
+    server.wait_topic(evt_topic(KIOSK, "ticket"), b"after")
+    assert max(len(m.payload) for m in server.messages) < 1024
+    back.close()
+    late = mqtt(SERVER)  # (takes the server's client id over)
+    late.subscribe(status_topic(KIOSK))
+    assert late.wait_topic(status_topic(KIOSK)).payload == b"offline"  # not the big one
+
+
+def test_the_queue_of_an_offline_client_is_bounded(amqtt_broker: EmbeddedBroker,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded broker keeps at most MAX_QUEUED_MESSAGES and MAX_QUEUED_BYTES for a
+    persistent client that is away, as Mosquitto's max_queued_messages and max_queued_bytes
+    (checked in the generated config below); the rest is dropped, the queue delivered."""
+    monkeypatch.setattr(embedded, "MAX_QUEUED_MESSAGES", 5)
+    monkeypatch.setattr(embedded, "MAX_QUEUED_BYTES", 3000)
+    clients = Clients(BrokerEndpoint("amqtt", amqtt_broker.host, amqtt_broker.port))
+    ticket = evt_topic(KIOSK, "ticket")
+
+    def server_away(will: bytes) -> Peer:
+        """The server's persistent session, then its connection lost (its will says so)."""
+        server = clients(SERVER, clean_session=False, will=(SERVER_STATUS, will))
+        server.subscribe(f"hall/{HALL}/kiosk/#", qos=1)  # not its own status
+        return server
+
+    try:
+        kiosk = clients(KIOSK)
+        kiosk.subscribe(SERVER_STATUS)
+        server_away(b"away-1").drop()
+        kiosk.wait_topic(SERVER_STATUS, b"away-1")  # the broker knows it is gone
+        for i in range(8):  # 5 fit by count
+            kiosk.publish(ticket, f"small-{i}".encode(), qos=1)
+        back = server_away(b"away-2")
+        for i in range(5):
+            back.wait_topic(ticket, f"small-{i}".encode())
+        back.drop()
+        kiosk.wait_topic(SERVER_STATUS, b"away-2")
+        for digit in "0123":  # 3 fit by bytes (1000 each, at most 3000)
+            kiosk.publish(ticket, digit.encode() * 1000, qos=1)
+        again = server_away(b"away-3")
+        again.wait_topic(ticket, b"2" * 1000)
+        kiosk.publish(ticket, b"live", qos=1)
+        again.wait_topic(ticket, b"live")
+        got = [m.payload for m in again.messages if m.topic == ticket]
+        assert [p[:1] for p in got] == [b"0", b"1", b"2", b"l"]
+        assert not any(m.payload.startswith(b"small-") for m in back.messages
+                       if m.payload[-1:] in b"567")
+    finally:
+        clients.close()
+
+
 # ------------------------------------------------------------------------------ Mosquitto files
 
 
@@ -378,6 +443,8 @@ def test_mosquitto_files(tmp_path: Path) -> None:
     assert conf["use_username_as_clientid"] == ["true"]
     assert conf["per_listener_settings"] == ["false"]
     assert conf["max_queued_messages"] == ["10000"]
+    assert conf["max_queued_bytes"] == [str(MAX_QUEUED_BYTES)]
+    assert conf["max_packet_size"] == [str(MAX_PACKET_BYTES)]
     assert conf["persistence"] == ["true"]
     for key in ("password_file", "acl_file", "persistence_location"):
         assert Path(conf[key][0]).is_absolute(), key
