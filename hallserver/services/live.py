@@ -10,9 +10,11 @@ Every event has an id `<boot>-<seq>`. A browser that reconnects sends the last i
 (`hello` with `"replayed": false`) when the server restarted or the gap is too old.
 
 Listeners run after commit on whatever thread committed; subscribers live on the event loop.
-The hub hands events over with `call_soon_threadsafe`. A subscriber that falls behind by
-`QUEUE_LIMIT` events is dropped (its browser reconnects and reloads), so one stalled phone
-cannot grow the server's memory.
+The hub hands each event to each event loop once (`call_soon_threadsafe`), and the loop
+fans it out: a commit costs the same with 5 open pages or 5,000. A subscriber that falls
+behind by `QUEUE_LIMIT` events is dropped (its browser reconnects and reloads), so one
+stalled phone cannot grow the server's memory. Streams are capped in total and per source
+address (`admit`, 429 before a stream opens): idle connections cannot exhaust the server.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ import json
 import logging
 import threading
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from hallserver.domain.errors import TooMany
 from hallserver.services.displays import announcement
 from hallserver.services.hall import HallChange, HallContext
 
@@ -37,6 +40,8 @@ QUEUE_LIMIT = 500  # events a slow subscriber may fall behind before it is dropp
 REPLAY_LIMIT = 1000  # events kept for reconnecting browsers
 RECENT_CALLS = 30  # calls kept for the call screen's first load
 RETRY_MS = 2000  # how soon a browser reconnects
+MAX_STREAMS = 1000  # open streams in total (a hall: screens, dashboards, staff, phones)
+MAX_STREAMS_PER_SOURCE = 100  # from one address (phones behind the hall's Wi-Fi share one)
 
 # Kinds that mean nothing to a web page (device-side chores).
 _QUIET = frozenset({"arm", "receipt"})
@@ -55,9 +60,25 @@ class LiveEvent:
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
 
 
+class TooManyStreams(TooMany):
+    """No more live streams for now (from this address, or at all)."""
+
+    code = "too_many_streams"
+
+    def __init__(self, per_source: bool) -> None:
+        if per_source:
+            super().__init__("此地址打开的实时页面过多，请关闭一些后再试",
+                             "too many live pages open from this address; close some", 30)
+        else:
+            super().__init__("实时页面已满，请稍后再试",
+                             "the server has as many live pages open as it takes; "
+                             "try again shortly", 30)
+
+
 @dataclass(eq=False)
 class _Subscriber:
     loop: asyncio.AbstractEventLoop
+    source: str = ""
     queue: asyncio.Queue[LiveEvent | None] = field(default_factory=asyncio.Queue)
     dropped: bool = False
 
@@ -80,6 +101,10 @@ class LiveHub:
         self._last = 0  # number of the newest event (under the lock)
         self._lock = threading.Lock()
         self._subscribers: set[_Subscriber] = set()
+        self._by_loop: dict[asyncio.AbstractEventLoop, set[_Subscriber]] = {}
+        self._by_source: Counter[str] = Counter()
+        self.max_streams = MAX_STREAMS
+        self.max_per_source = MAX_STREAMS_PER_SOURCE
         self._history: deque[LiveEvent] = deque(maxlen=REPLAY_LIMIT)
         self._calls: deque[LiveEvent] = deque(maxlen=RECENT_CALLS)
         self._closed = False
@@ -107,13 +132,31 @@ class LiveHub:
             self._history.append(event)
             if name == "call":
                 self._calls.append(event)
-            subscribers = list(self._subscribers)
-        for sub in subscribers:
+            loops = list(self._by_loop)
+        for loop in loops:  # one hand-over per event loop, whatever the number of streams
             try:
-                sub.loop.call_soon_threadsafe(sub.put, event)
-            except RuntimeError:  # its loop is closed: the server is stopping
-                self._forget(sub)
+                loop.call_soon_threadsafe(self._fan_out, loop, event)
+            except RuntimeError:  # the loop is closed: the server is stopping
+                with self._lock:
+                    for sub in self._by_loop.pop(loop, set()):
+                        self._drop(sub)
         return event
+
+    def _fan_out(self, loop: asyncio.AbstractEventLoop, event: LiveEvent) -> None:
+        """On `loop`: the event to each of its streams."""
+        with self._lock:
+            subscribers = list(self._by_loop.get(loop, ()))
+        for sub in subscribers:
+            sub.put(event)
+
+    def admit(self, source: str) -> None:
+        """Whether one more stream may open from `source`; TooManyStreams if not."""
+        with self._lock:
+            if self._by_source[source] >= self.max_per_source:
+                raise TooManyStreams(per_source=True)
+            if len(self._subscribers) >= self.max_streams:
+                raise TooManyStreams(per_source=False)
+
 
     def _call_payload(self, change: HallChange) -> dict[str, Any]:
         assert change.window is not None
@@ -158,13 +201,18 @@ class LiveHub:
             return None
         return [e for e in history if int(e.id.rpartition("-")[2]) > n]
 
-    async def stream(self, last_id: str | None = None) -> AsyncIterator[LiveEvent]:
-        """Events for one browser: `hello`, anything it missed, then live events."""
-        sub = _Subscriber(loop=asyncio.get_running_loop())
+    async def stream(self, last_id: str | None = None,
+                     source: str = "") -> AsyncIterator[LiveEvent]:
+        """Events for one browser: `hello`, anything it missed, then live events. Past the
+        caps (streams that raced past `admit`) it ends at once; the browser retries."""
+        sub = _Subscriber(loop=asyncio.get_running_loop(), source=source)
         with self._lock:
-            if self._closed:
+            if self._closed or self._by_source[source] >= self.max_per_source \
+                    or len(self._subscribers) >= self.max_streams:
                 return
             self._subscribers.add(sub)
+            self._by_loop.setdefault(sub.loop, set()).add(sub)
+            self._by_source[source] += 1
         try:
             missed = self.missed_since(last_id)
             with self._lock:
@@ -200,7 +248,19 @@ class LiveHub:
 
     def _forget(self, sub: _Subscriber) -> None:
         with self._lock:
+            self._drop(sub)
+            streams = self._by_loop.get(sub.loop)
+            if streams is not None:
+                streams.discard(sub)
+                if not streams:
+                    del self._by_loop[sub.loop]
+
+    def _drop(self, sub: _Subscriber) -> None:  # with the lock held
+        if sub in self._subscribers:
             self._subscribers.discard(sub)
+            self._by_source[sub.source] -= 1
+            if self._by_source[sub.source] <= 0:
+                del self._by_source[sub.source]
 
     @property
     def subscribers(self) -> int:

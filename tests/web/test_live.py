@@ -172,12 +172,17 @@ def test_every_subscriber_gets_every_event_and_leaves_cleanly(hall: Hall) -> Non
         d = hall.issue("D")["category"]
         assert a.next("change").data["category"] == d
         assert b.next("change").data["category"] == d
-    hall.issue("E")  # the server notices the closed streams on its next write
-    deadline = threading.Event()
-    for _ in range(50):
+    streams_gone(hall)
+
+
+def streams_gone(hall: Hall) -> None:
+    """Wait until the server has let go of closed streams (it notices on its next write)."""
+    hall.issue("E")
+    pause = threading.Event()
+    for _ in range(300):
         if hall.services.live.subscribers == 0:
             break
-        deadline.wait(0.1)
+        pause.wait(0.1)
     assert hall.services.live.subscribers == 0
 
 
@@ -189,3 +194,34 @@ def test_closing_the_hub_ends_every_stream(hall: Hall) -> None:
         s._thread.join(timeout=WAIT_S)  # the response ended: the reader thread returns
         assert not s._thread.is_alive()
     assert hall.services.live.subscribers == 0
+
+
+def status_of_one_more(hall: Hall) -> httpx.Response:
+    """Open one more stream and close it at once: its status and headers."""
+    with httpx.stream("GET", f"{hall.url}/api/events", timeout=10) as r:
+        r.read() if r.status_code != 200 else None
+        return r
+
+
+def test_streams_are_capped_per_address_and_in_total(hall: Hall) -> None:
+    live = hall.services.live
+    caps = live.max_streams, live.max_per_source
+    try:
+        live.max_per_source = 2
+        with stream(hall) as a, stream(hall) as b:
+            a.next("hello")
+            b.next("hello")
+            r = status_of_one_more(hall)
+            assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+            assert r.json()["detail"]["code"] == "too_many_streams"
+            assert "此地址" in r.json()["detail"]["message"]
+        streams_gone(hall)
+        live.max_per_source, live.max_streams = 100, 1
+        with stream(hall) as a:
+            a.next("hello")
+            r = status_of_one_more(hall)
+            assert r.status_code == 429 and "实时页面已满" in r.json()["detail"]["message"]
+        streams_gone(hall)
+        assert status_of_one_more(hall).status_code == 200  # a place again
+    finally:
+        live.max_streams, live.max_per_source = caps
