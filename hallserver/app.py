@@ -111,6 +111,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     hall_devices = load_hall_devices(settings, load_hall(settings.config)) if settings.bus else None
     services = build_services(settings, clock, hall_devices.infos if hall_devices else None)
     runtime = BusRuntime(services, settings, hall_devices) if hall_devices else None
+    services.live.max_streams = settings.live_streams
+    services.live.max_per_source = settings.live_streams_per_source
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     rate_limit_issue: str = Field(
         default="60/minute", description="tickets issued over HTTP per staff login or "
         "device")
+    live_streams: int = Field(default=1000, ge=1, le=100_000,
+                              description="open live event streams (GET /api/events) in total")
+    live_streams_per_source: int = Field(
+        default=100, ge=1, le=100_000, description="open live event streams per source "
+        "address (phones behind the hall's Wi-Fi share one)")
     bus: bool = Field(default=True, description="run the MQTT device bus (off: HTTP API only)")
     mqtt_url: str | None = Field(
         default=None, description="external broker, mqtt://host:port; unset: start the "

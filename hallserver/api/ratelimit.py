@@ -6,8 +6,9 @@ carry a session or credential (staff pages, the hall's devices). Ticket issue co
 against the identity that issued it as well (`RateLimits.hit("issue", ...)` in the route),
 so neither a stolen kiosk secret nor a staff account can empty a day's numbers.
 
-Windows are real seconds (a flood is measured in wall time), sliding-window counters:
-constant memory per key. Over the limit: 429 with `Retry-After` and a message in Chinese
+Windows are real seconds (a flood is measured in wall time) and exact: a moving window
+keeps the time of each counted request (at most the limit per key), so "60/minute" is
+never 61 in any 60 s. Over the limit: 429 with `Retry-After` and a message in Chinese
 and English. A hall behind one NAT address (the hall's Wi-Fi for citizens' phones) shares
 the anonymous buckets: the defaults leave room for that and are settings
 (HALL_RATE_LIMIT_*; HALL_RATE_LIMITS=false turns them off, e.g. for benchmarks).
@@ -21,7 +22,7 @@ from collections.abc import Mapping
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -48,7 +49,7 @@ class RateLimits:
     def __init__(self, limits: Mapping[str, str]) -> None:
         self.limits: dict[str, RateLimitItem] = {name: parse(text)
                                                  for name, text in limits.items()}
-        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def hit(self, name: str, key: str) -> None:
         """Count one request of `key` under limit `name`; RateLimited when over it."""

@@ -27,6 +27,8 @@ from hallserver.store.models import AuthSessionRow, UserRow
 logger = logging.getLogger(__name__)
 
 SESSION_HOURS = 12
+SESSION_IDLE = timedelta(minutes=30)  # no request for this long ends a session
+SEEN_EVERY = timedelta(minutes=1)  # how often a session's last request is written down
 SCRYPT_N = 2**14  # cost; each hash records its own, so lowering it (tests) stays verifiable
 _SCRYPT_R, _SCRYPT_P = 8, 1
 
@@ -183,7 +185,7 @@ class AuthService:
             now = self.clock()
             expires = now + timedelta(hours=SESSION_HOURS)
             session.add(AuthSessionRow(token_hash=_token_hash(token), user_id=user.id,
-                                       created_at=now, expires_at=expires))
+                                       created_at=now, expires_at=expires, last_seen_at=now))
             principal = Principal(username=user.username, display_name=user.display_name,
                                   role=Role(user.role).value)
         logger.info("login: %s (%s)", mask_personal(username), principal.role)
@@ -210,13 +212,25 @@ class AuthService:
                 row.revoked = True
 
     def resolve(self, token: str) -> Principal | None:
-        """The user behind a bearer token, or None if unknown, expired or revoked."""
+        """The user behind a bearer token, or None if unknown, expired (12 h after the
+        login, or 30 min after its last request) or revoked."""
+        key = _token_hash(token)
+        now = self.clock()
         with self.db.read() as session:
-            row = session.get(AuthSessionRow, _token_hash(token))
-            if row is None or row.revoked or row.expires_at <= self.clock():
+            row = session.get(AuthSessionRow, key)
+            if row is None or row.revoked or row.expires_at <= now:
+                return None
+            seen = row.last_seen_at or row.created_at
+            if seen + SESSION_IDLE <= now:
                 return None
             user = session.get(UserRow, row.user_id)
             if user is None or not user.active:
                 return None
-            return Principal(username=user.username, display_name=user.display_name,
-                             role=Role(user.role).value)
+            principal = Principal(username=user.username, display_name=user.display_name,
+                                  role=Role(user.role).value)
+        if now - seen >= SEEN_EVERY:  # a write a minute per session, not one per request
+            with self.db.write() as session:
+                row = session.get(AuthSessionRow, key)
+                if row is not None and (row.last_seen_at is None or row.last_seen_at < now):
+                    row.last_seen_at = now
+        return principal

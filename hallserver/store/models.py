@@ -90,6 +90,7 @@ class AuthSessionRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None]  # the idle timeout counts from here
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

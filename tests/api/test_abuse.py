@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import sys
+import threading
 from collections import Counter
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +20,7 @@ from devices.protocol.topics import DeviceType
 from hallserver.api.device_auth import DeviceCredentials
 from hallserver.domain.privacy import MaskingFormatter
 from hallserver.domain.throttle import Backoff
+from hallserver.services.live import TooManyStreams
 from hallserver.settings import Settings
 from hallserver.store.models import TicketRow
 
@@ -215,3 +219,66 @@ def test_log_lines_are_masked_whole_tracebacks_included() -> None:
     line = MaskingFormatter("%(message)s").format(record)
     assert "caller 138****5678 said 身份证110101********1234" in line
     assert "bad number 138****5678" in line and PHONE not in line
+
+
+# ---- sessions (item 14) --------------------------------------------------------------------
+
+
+def test_a_session_ends_after_30_minutes_without_a_request(client: TestClient,
+                                                          clock: FakeClock) -> None:
+    headers = login(client, "manager")
+
+    def me() -> int:
+        return client.get("/api/auth/me", headers=headers).status_code
+
+    clock.advance(minutes=29)
+    assert me() == 200
+    clock.advance(minutes=29)
+    assert me() == 200  # the request 29 minutes ago kept it alive
+    clock.advance(minutes=30)
+    assert me() == 401
+    headers = login(client, "manager")
+    statuses = []
+    for _ in range(26):  # busy all day: the 12 hours since the login still end it
+        clock.advance(minutes=29)
+        statuses.append(me())
+    assert statuses == [200] * 24 + [401] * 2  # 24 x 29 min = 11.6 h; 25 x 29 min = 12.1 h
+
+
+# ---- live streams (item 3) -----------------------------------------------------------------
+
+
+def test_an_event_reaches_every_stream_with_one_hand_over(make_services: Any,
+                                                           sqlite_url: str) -> None:
+    # The committing thread hands an event to the event loop once, however many streams are
+    # open (1,000 idle streams made every ticket 45x slower when it did so per stream).
+    hub = make_services(sqlite_url).live
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        hand_overs = 0
+        original = loop.call_soon_threadsafe
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            nonlocal hand_overs
+            hand_overs += 1
+            return original(*args, **kwargs)
+
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        streams = [hub.stream(source=f"10.0.0.{i % 50}") for i in range(300)]
+        assert [(await anext(s)).name for s in streams] == ["hello"] * 300
+        committer = threading.Thread(target=hub.publish, args=("change", {"kind": "issue"}))
+        committer.start()  # a commit on another thread, as a request's would be
+        committer.join()
+        got = [await anext(s) for s in streams]
+        assert hand_overs == 1
+        assert [e.data for e in got] == [{"kind": "issue"}] * 300
+        hub.max_per_source = 6
+        with pytest.raises(TooManyStreams):
+            hub.admit("10.0.0.1")  # six open from there already
+        for s in streams:
+            await s.aclose()
+        assert hub.subscribers == 0
+        hub.admit("10.0.0.1")
+
+    asyncio.run(main())

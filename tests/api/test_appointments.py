@@ -59,6 +59,7 @@ def test_refusals_name_the_reason(client: TestClient, clock: FakeClock) -> None:
         "appointment_cancelled"
     past = book(client, manager, clock())
     clock.advance(hours=2)  # the slot ended 90 min ago, its 30 min of grace 60 min ago
+    desk = login(client, "10001")  # two idle hours ended the desk's session
     assert check_in(client, desk, past["code"], 409)["detail"]["code"] == "appointment_expired"
     assert check_in(client, desk, "0000-0000-0000-0000", 409)["detail"]["code"] == \
         "appointment_invalid"
