@@ -65,6 +65,8 @@ class FakePrinter:
         """Every byte that arrived except status queries: what would be on paper."""
         self.queries: list[bytes] = []
         self.parse_errors = 0
+        self.cuts = 0
+        """Paper cuts so far: a job has arrived whole once its cut has."""
 
     # ---- control (tests) ----------------------------------------------------------------
 
@@ -94,6 +96,11 @@ class FakePrinter:
         """Whether at least `count` status queries arrived within the timeout."""
         with self._cond:
             return self._cond.wait_for(lambda: len(self.queries) >= count, timeout)
+
+    def wait_cuts(self, count: int = 1, timeout: float = 10.0) -> bool:
+        """Whether at least `count` cuts (whole jobs) arrived within the timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.cuts >= count, timeout)
 
     def wait_printed(self, size: int = 1, timeout: float = 5.0) -> bool:
         """Whether at least `size` printed bytes arrived within the timeout."""
@@ -168,6 +175,7 @@ class FakePrinter:
             return limit is not None and len(self.printed) >= limit
 
     def _cut(self) -> None:
+        self.cuts += 1
         left = self._state.cuts_left
         if left is not None:
             left -= 1

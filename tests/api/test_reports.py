@@ -156,6 +156,8 @@ def check_day(services: Services, report: Report, day: date) -> None:
     assert total["closed_on_time"] == sum(1 for c in opened if c.closed_at is not None)
 
 
+@pytest.mark.slow  # a whole day / month of traffic: the main run only (its
+# clock is the test's; the shifted runs keep the smaller report tests)
 def test_a_simulated_day_matches_the_database(make_services: ServicesFactory, database_url: str,
                                               clock: FakeClock) -> None:
     services = make_services(database_url)
@@ -348,6 +350,8 @@ def test_bad_requests_get_clear_errors(client: TestClient) -> None:
     assert r.status_code == 403
 
 
+@pytest.mark.slow  # a whole day / month of traffic: the main run only (its
+# clock is the test's; the shifted runs keep the smaller report tests)
 def test_a_busy_month_reports_every_ticket(make_services: ServicesFactory, database_url: str,
                                           clock: FakeClock) -> None:
     """~40k tickets in a month (a busy hall) in one report (its time is printed, not asserted:

@@ -111,6 +111,9 @@ def test_take_a_number_prints_the_committed_ticket(stoppers: Hall, tmp_path: Pat
     status = hall.client.get(f"/api/tickets/public/{token}").json()
     assert status["number"] == ticket.number
     wait_until(lambda: rt.controller.view.print_state == "printed", 10, "printed")
+    # "Printed" is the kiosk's word once its bytes are on the wire; the far end may still
+    # be reading them (a busy machine): the job is whole when its cut has arrived.
+    assert fake_printer.wait_cuts(1), "the ticket's cut never reached the printer"
     data = bytes(fake_printer.printed)
     assert ticket.number in text_of(data)
     assert category.name.zh in text_of(data)
@@ -149,6 +152,7 @@ def test_appointment_check_in_by_code_and_again(stoppers: Hall, tmp_path: Path,
     wait_until(lambda: c.view.page is Page.TICKET, ISSUE_TIMEOUT, "checked in again")
     assert c.view.ticket.number == first.number and c.view.reprint  # type: ignore[union-attr]
     wait_until(lambda: c.view.print_state == "printed", 10, "copy printed")
+    assert fake_printer.wait_cuts(2), "the copy's cut never reached the printer"
     assert "补打" in text_of(bytes(fake_printer.printed))
     c.home()
     c.scanned("7K3M-0Q9T-XW2P-5RBA")  # well-formed, wrongly signed
@@ -232,6 +236,7 @@ def test_broker_restart_mid_request_issues_exactly_one_ticket(
     assert rt.controller.view.ticket.number in [e["number"] for e in after]  # type: ignore[union-attr]
     wait_until(lambda: rt.controller.view.print_state == "printed", 10, "printed")
     number = rt.controller.view.ticket.number.encode()  # type: ignore[union-attr]
+    assert fake_printer.wait_cuts(1), "the ticket's cut never reached the printer"
     assert bytes(fake_printer.printed).count(number) == 1
 
 
@@ -269,8 +274,10 @@ def test_terminal_answers_ticket_and_case_queries_and_reprints(
     case = c.view.query_case
     assert case is not None and case.window == 1 and case.status == "accepted"
     assert case.working_days_left >= 0
+    cuts = fake_printer.cuts
     c.reprint_receipt()
     wait_until(lambda: c.view.print_state == "printed", 10, "receipt copy printed")
+    assert fake_printer.wait_cuts(cuts + 1), "the copy's cut never reached the printer"
     assert [(j.reprint, j.document.kind) for j in jobs] == [(True, "receipt")]
     assert jobs[0].document.case_no == case.case_no  # type: ignore[union-attr]
     assert any(u.endswith(f"/c/{token}") for u in qr_urls(bytes(fake_printer.printed)))
