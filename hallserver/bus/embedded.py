@@ -52,6 +52,10 @@ and `_HallProtocolHandler` (its per-connection protocol handler):
    `MAX_QUEUED_MESSAGES` messages and `MAX_QUEUED_BYTES` bytes, as Mosquitto's; past them
    new messages are dropped (one stolen device password cannot fill the server's memory
    while the hall server is away).
+9. (ours, with `hold_devices_until_server`) A broker that starts with the hall server has no
+   session of the server yet: a device reconnecting first had its queued events
+   acknowledged and dropped (no subscriber). Such a broker refuses devices (CONNACK "server
+   unavailable": they retry) until the server's account has subscribed.
 
 Retained messages and sessions live in memory: they are lost when the broker stops.
 """
@@ -80,7 +84,11 @@ from amqtt.contexts import (  # type: ignore[import-untyped]
     ListenerType,
 )
 from amqtt.errors import AMQTTError, MQTTError, NoDataError  # type: ignore[import-untyped]
-from amqtt.mqtt.connack import NOT_AUTHORIZED, ConnackPacket  # type: ignore[import-untyped]
+from amqtt.mqtt.connack import (  # type: ignore[import-untyped]
+    NOT_AUTHORIZED,
+    SERVER_UNAVAILABLE,
+    ConnackPacket,
+)
 from amqtt.mqtt.protocol.broker_handler import (  # type: ignore[import-untyped]
     BrokerProtocolHandler,
 )
@@ -353,6 +361,9 @@ class _HallProtocolHandler(BrokerProtocolHandler):  # type: ignore[misc]
 # ---------------------------------------------------------------- the broker
 
 
+_SERVER_NOT_READY = "the hall server has not subscribed yet"
+
+
 def _packet_size(message: Any) -> int:
     """About the size of a PUBLISH packet: payload, topic, packet id, fixed header."""
     data = getattr(message, "data", None) or b""
@@ -374,6 +385,9 @@ class _HallBroker(Broker):  # type: ignore[misc]
         # by client id (amqtt's sessions are not hashable), and whose queue is full.
         self._queued_bytes: dict[str, int] = {}
         self._queue_full: set[str] = set()
+        # Fix 9: devices wait until the hall server has subscribed (when set).
+        self.hold_devices_for: frozenset[str] = frozenset()
+        self._server_subscribed = False
 
     async def _topic_filtering(self, session: Session, topic: str, action: Action) -> bool:
         # Fix 3: no await here, so callers iterating the subscription table never yield.
@@ -392,7 +406,18 @@ class _HallBroker(Broker):  # type: ignore[misc]
             session.username, session.will_topic or ""
         ):
             return "will topic not allowed"
+        if self.hold_devices_for and not self._server_subscribed \
+                and session.username not in self.hold_devices_for:
+            return _SERVER_NOT_READY
         return None
+
+    async def _handle_subscription(self, client_session: Session,
+                                   handler: BrokerProtocolHandler,
+                                   subscribe_waiter: asyncio.Future[Any]) -> None:
+        await super()._handle_subscription(client_session, handler, subscribe_waiter)
+        if client_session.username in self.hold_devices_for and not self._server_subscribed:
+            self._server_subscribed = True
+            logger.info("the hall server has subscribed: devices may connect")
 
     async def _initialize_client_session(
         self, reader: Any, writer: Any, remote_address: str, remote_port: int
@@ -413,8 +438,9 @@ class _HallBroker(Broker):  # type: ignore[misc]
 
         refusal = await self._check_login(session)
         if refusal is not None:
+            code = SERVER_UNAVAILABLE if refusal == _SERVER_NOT_READY else NOT_AUTHORIZED
             with contextlib.suppress(Exception):
-                await ConnackPacket.build(0, NOT_AUTHORIZED).to_stream(writer)
+                await ConnackPacket.build(0, code).to_stream(writer)
             await _close_quietly(writer)
             raise MQTTError(
                 f"refused client id {str(session.client_id)[:64]!r} "
@@ -558,7 +584,10 @@ class EmbeddedBroker:
         port: int = 0,
         *,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT_S,
+        hold_devices_until_server: bool = False,
     ) -> None:
+        """`hold_devices_until_server`: refuse device logins (they retry) until a server
+        account has subscribed (fix 9): for a broker that starts with the hall server."""
         checked = check_accounts(accounts)
         if not 0 <= port < 65536:
             raise ValueError(f"port {port} out of range")
@@ -573,6 +602,9 @@ class EmbeddedBroker:
         }
         # Only salted hashes are kept: the accounts (with their passwords) are not stored.
         self._users = {a.username: _hash(a.password) for a in checked}
+        self._hold_devices_for = frozenset(
+            a.username for a in checked if a.role == "server") \
+            if hold_devices_until_server else frozenset()
         self._port: int | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -712,6 +744,7 @@ class EmbeddedBroker:
         self._stop_requested = asyncio.Event()
         try:
             broker = _HallBroker(self._config())  # inside the running loop, as amqtt needs
+            broker.hold_devices_for = self._hold_devices_for
             await broker.start()
             self._port = _listening_port(broker)
         except BaseException as exc:

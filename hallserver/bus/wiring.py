@@ -125,7 +125,8 @@ class BusRuntime:
         self.hall = hall
         self.link = broker_link(settings, hall.server_password)
         self.broker = (EmbeddedBroker(services.ctx.hall_id, hall.accounts, "127.0.0.1",
-                                      settings.mqtt_port) if settings.mqtt_url is None else None)
+                                      settings.mqtt_port, hold_devices_until_server=True)
+                       if settings.mqtt_url is None else None)
         self.bus: HallBus | None = None
         self.sync: DisplaySync | None = None
         self.windows: WindowDevices | None = None

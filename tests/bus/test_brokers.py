@@ -418,6 +418,24 @@ def test_the_queue_of_an_offline_client_is_bounded(amqtt_broker: EmbeddedBroker,
         clients.close()
 
 
+def test_a_broker_started_with_the_server_holds_devices_until_it_subscribed() -> None:
+    """Fix 9: the hall server's embedded broker starts empty; a device that reconnected
+    before the server subscribed had its queued events acknowledged and dropped. Now it is
+    refused (server unavailable: it retries) until the server's account has subscribed."""
+    with EmbeddedBroker(HALL, ACCOUNTS, hold_devices_until_server=True) as broker:
+        clients = Clients(BrokerEndpoint("amqtt", broker.host, broker.port))
+        try:
+            early = clients.attempt(KIOSK.username, KIOSK.password)
+            assert not early.connected.is_set()
+            server = clients(SERVER, clean_session=False)  # the server itself may connect
+            server.subscribe(f"hall/{HALL}/#", qos=1)
+            kiosk = clients(KIOSK)
+            kiosk.publish(evt_topic(KIOSK, "ticket"), b"first", qos=1)
+            server.wait_topic(evt_topic(KIOSK, "ticket"), b"first")
+        finally:
+            clients.close()
+
+
 # ------------------------------------------------------------------------------ Mosquitto files
 
 
