@@ -20,7 +20,7 @@ from hallserver.settings import Settings
 # No per-example deadline: a busy machine must not fail a property (timings live in benchmarks).
 settings.register_profile("onewindow", deadline=None)
 # Under shifted dates the properties run again for what the date changes, not for breadth.
-settings.register_profile("dates", deadline=None, max_examples=20)
+settings.register_profile("dates", deadline=None, max_examples=5)
 # A deeper search by hand: pytest --hypothesis-profile=thorough tests/domain
 settings.register_profile("thorough", deadline=None, max_examples=3000)
 settings.load_profile(os.environ.get("ONEWINDOW_HYPOTHESIS_PROFILE", "onewindow"))
