@@ -189,11 +189,17 @@ def test_devices_and_audit_tabs(page: Page, hall: Hall, shots: Path) -> None:
         body["document"]["windows"][2]["secondary"] = ["shuiwu", "zonghe"]
         assert other.put("/api/admin/layout", json={"version": 1, "document": body[
             "document"]}).status_code == 200
+    wrong = httpx.post(f"{hall.url}/api/auth/login",  # a phone number typed as the username
+                       json={"username": "13812345678", "password": "wrong"}, timeout=10)
+    assert wrong.status_code == 401
     page.get_by_role("tab", name="操作记录").click()
     audit = page.get_by_test_id("audit")
     expect(audit).to_contain_text("保存布局")
     expect(audit).to_contain_text("窗口: 3 (兼办)")
     expect(audit).to_contain_text("config-file")
+    expect(audit).to_contain_text("登录失败")
+    expect(audit).to_contain_text("138****5678")
+    expect(audit).not_to_contain_text("13812345678")
     shot(page, shots, "audit")
 
 
