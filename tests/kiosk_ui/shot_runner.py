@@ -5,6 +5,7 @@ layout and writes the report (`run_and_report`). Geometry helpers work in window
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -26,7 +27,28 @@ Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in window pixels
 def render_report(script: Path, out: Path, tmp: Path, args: Sequence[str] = (), *,
                   pythonpath: Sequence[Path] | None = None) -> dict[str, Any]:
     """Run `script OUT REPORT *args` headless (fresh PNGs in `out`) and return its report;
-    fails on errors in the report or a non-zero exit."""
+    fails on errors in the report or a non-zero exit. Once per test run: pytest-xdist
+    workers that need the same script's report take turns on a lock in `out`, and the
+    later ones read the first one's report (two renders into one folder raced, and each
+    took a core for half a minute)."""
+    out.mkdir(parents=True, exist_ok=True)
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    with (out / ".render.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shared = out / f".report-{run}-{script.stem}.json"
+        if run is not None and shared.exists():
+            cached: dict[str, Any] = json.loads(shared.read_text(encoding="utf-8"))
+            return cached
+        for stale in out.glob(".report-*.json"):
+            stale.unlink()
+        data = _render(script, out, tmp, args, pythonpath)
+        if run is not None:
+            shared.write_text(json.dumps(data), encoding="utf-8")
+        return data
+
+
+def _render(script: Path, out: Path, tmp: Path, args: Sequence[str],
+            pythonpath: Sequence[Path] | None) -> dict[str, Any]:
     for old in out.glob("*.png"):
         old.unlink()
     env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1",
