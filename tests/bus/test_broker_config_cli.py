@@ -120,7 +120,12 @@ def test_broker_config_output_runs_under_mosquitto_as_root(
         got: list[bytes] = []
         arrived = threading.Event()
         server.on_message = lambda _c, _u, msg: (got.append(msg.payload), arrived.set())
+        subscribed = threading.Event()
+        server.on_subscribe = lambda *_args: subscribed.set()
         server.subscribe("hall/demo/kiosk/+/status", qos=1)
+        # The SUBACK first: a status published before the broker took the subscription
+        # would pass it by (a busy machine showed it).
+        assert subscribed.wait(10), "the subscription was not acknowledged"
 
         kiosk, rc = _connect("kiosk-a1", secrets["kiosk-a1"], port)
         clients.append(kiosk)
