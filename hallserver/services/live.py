@@ -152,10 +152,16 @@ class LiveHub:
     def admit(self, source: str) -> None:
         """Whether one more stream may open from `source`; TooManyStreams if not."""
         with self._lock:
-            if self._by_source[source] >= self.max_per_source:
-                raise TooManyStreams(per_source=True)
-            if len(self._subscribers) >= self.max_streams:
-                raise TooManyStreams(per_source=False)
+            refusal = self._over_cap(source)
+        if refusal is not None:
+            raise refusal
+
+    def _over_cap(self, source: str) -> TooManyStreams | None:  # with the lock held
+        if self._by_source[source] >= self.max_per_source:
+            return TooManyStreams(per_source=True)
+        if len(self._subscribers) >= self.max_streams:
+            return TooManyStreams(per_source=False)
+        return None
 
 
     def _call_payload(self, change: HallChange) -> dict[str, Any]:
@@ -207,8 +213,7 @@ class LiveHub:
         caps (streams that raced past `admit`) it ends at once; the browser retries."""
         sub = _Subscriber(loop=asyncio.get_running_loop(), source=source)
         with self._lock:
-            if self._closed or self._by_source[source] >= self.max_per_source \
-                    or len(self._subscribers) >= self.max_streams:
+            if self._closed or self._over_cap(source) is not None:
                 return
             self._subscribers.add(sub)
             self._by_loop.setdefault(sub.loop, set()).add(sub)
