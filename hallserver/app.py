@@ -8,14 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
-from fastapi import FastAPI, Request, status
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from hallserver import web
 from hallserver.api.csrf import SameOriginGuard
 from hallserver.api.deps import SESSION_COOKIE
 from hallserver.api.device_auth import DeviceCredentials
+from hallserver.api.problems import declare_problems, install_problem_handlers
 from hallserver.api.ratelimit import RateLimitMiddleware, RateLimits
 from hallserver.api.routers import (
     admin,
@@ -36,20 +35,7 @@ from hallserver.api.routers import (
 )
 from hallserver.bus.wiring import BusRuntime, load_hall_devices
 from hallserver.config.loader import load_hall
-from hallserver.domain.errors import (
-    Conflict,
-    DomainError,
-    IdempotencyConflict,
-    IllegalTransition,
-    InvalidRequest,
-    NotAllowed,
-    NotFound,
-    Refused,
-    TooMany,
-)
-from hallserver.domain.privacy import mask_personal
 from hallserver.services import Services
-from hallserver.services.auth import LoginFailed
 from hallserver.services.devices import DeviceInfo
 from hallserver.services.hall import Clock, HallContext
 from hallserver.services.layout import LayoutService
@@ -57,18 +43,6 @@ from hallserver.settings import Settings
 from hallserver.store.db import Database
 
 logger = logging.getLogger(__name__)
-
-_STATUS: list[tuple[type[DomainError], int]] = [
-    (Refused, status.HTTP_409_CONFLICT),
-    (IllegalTransition, status.HTTP_409_CONFLICT),
-    (Conflict, status.HTTP_409_CONFLICT),
-    (NotAllowed, status.HTTP_403_FORBIDDEN),
-    (NotFound, status.HTTP_404_NOT_FOUND),
-    (InvalidRequest, status.HTTP_422_UNPROCESSABLE_CONTENT),
-    (IdempotencyConflict, status.HTTP_422_UNPROCESSABLE_CONTENT),
-    (LoginFailed, status.HTTP_401_UNAUTHORIZED),
-    (TooMany, status.HTTP_429_TOO_MANY_REQUESTS),
-]
 
 
 def utc_now() -> datetime:
@@ -147,39 +121,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         for a in (hall_devices.accounts if hall_devices else ()) if a.username in kinds)
     limits = RateLimits(settings.rate_limit_table()) if settings.rate_limits else None
     app.state.rate_limits = limits
-    for router in (health.router, auth.router, tickets.router, queues.router,
-                   windows.router, layout.router, devices.router, appointments.router,
-                   ratings.router, live.router, monitor.router, reports.router,
-                   admin.router, advisor.router, screen.router, *web.routers):
+    api = (health.router, auth.router, tickets.router, queues.router, windows.router,
+           layout.router, devices.router, appointments.router, ratings.router, live.router,
+           monitor.router, reports.router, admin.router, advisor.router, screen.router)
+    for router in (*api, *web.routers):
         app.include_router(router)
     web.mount_static(app)
     web.mount_docs(app)
-    _install_error_handlers(app)
+    install_problem_handlers(app)
+    declare_problems(app, api)
     app.add_middleware(SameOriginGuard, trusted_urls=(settings.base_url(), settings.local_url()))
     if limits is not None:
         app.add_middleware(RateLimitMiddleware, limits=limits, cookie_name=SESSION_COOKIE)
     return app
 
 
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        code = next((s for t, s in _STATUS if isinstance(exc, t)), status.HTTP_400_BAD_REQUEST)
-        headers = ({"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooMany)
-                   else None)
-        return JSONResponse({"detail": exc.as_dict()}, status_code=code, headers=headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Echo where and what, never the submitted values (they may hold personal data).
-        errors = [
-            {"loc": [p if isinstance(p, int) else mask_personal(str(p)) for p in e.get("loc", ())],
-             "msg": mask_personal(str(e.get("msg", ""))),
-             "type": e.get("type")}
-            for e in exc.errors()
-        ]
-        return JSONResponse(
-            {"detail": {"code": "invalid_request", "message": "请求格式不正确",
-                        "message_en": "invalid request", "errors": errors}},
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        )

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import contract
 import pytest
 from fastapi.testclient import TestClient
 from harness.postgres import PostgresServer, postgres_available
@@ -123,13 +124,15 @@ def make_services(clock: FakeClock) -> Iterator[ServicesFactory]:
 def client(sqlite_url: str, clock: FakeClock,
            request: pytest.FixtureRequest) -> Iterator[TestClient]:
     """The app on SQLite with users seeded; the clock is on a Monday morning. A test's
-    `@pytest.mark.settings(name=value, ...)` overrides settings (e.g. a rate limit)."""
+    `@pytest.mark.settings(name=value, ...)` overrides settings (e.g. a rate limit). Every
+    response is checked against the API's OpenAPI document (tests/contract.py)."""
     marker = request.node.get_closest_marker("settings")
     overrides = marker.kwargs if marker is not None else {}
     app = create_app(Settings(config=DEMO_CONFIG, database_url=sqlite_url, bus=False,
                               **overrides), clock=clock)
     seed_users(app.state.services)
     with TestClient(app) as c:
+        contract.install(c, app)  # every response checked against the OpenAPI document
         yield c
 
 

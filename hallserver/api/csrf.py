@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hallserver.api.deps import SESSION_COOKIE
+from hallserver.api.problems import problem
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -73,12 +73,10 @@ class SameOriginGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and forged(scope["method"], scope.get("scheme", "http"),
                                               Headers(scope=scope), self.trusted):
-            refusal = JSONResponse(
-                {"detail": {"code": "cross_origin",
-                            "message": "请求来自其他网页，已拒绝；请在本系统页面内操作",
-                            "message_en": "refused: the request came from another site's "
-                                          "page; use the hall server's own pages"}},
-                status_code=403)
+            refusal = problem(403, "cross_origin",
+                              "请求来自其他网页，已拒绝；请在本系统页面内操作",
+                              "refused: the request came from another site's page; use the "
+                              "hall server's own pages")
             await refusal(scope, receive, send)
             return
         await self.app(scope, receive, send)

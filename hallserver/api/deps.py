@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 
+from hallserver.api.problems import answers
 from hallserver.services import Services
 from hallserver.services.views import Principal
 
@@ -53,6 +54,7 @@ def optional_user(request: Request, services: ServicesDep) -> Principal | None:
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]  # None: anonymous
 
 
+@answers(401)
 def current_user(user: OptionalUser) -> Principal:
     """The logged-in user; 401 when anonymous or the session ended."""
     if user is None:
@@ -70,6 +72,7 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 
 def require_roles(*roles: str) -> Callable[[Principal], Principal]:
     """A dependency admitting only the given roles (403 for others)."""
+    @answers(403)
     def check(user: CurrentUser) -> Principal:
         if user.role not in roles:
             raise HTTPException(
@@ -94,6 +97,7 @@ class Issuer:
     channel: str  # "http" for pages, the device's type for a device
 
 
+@answers(401)
 def ticket_issuer(request: Request, user: OptionalUser) -> Issuer:
     """The issuer of a ticket request; 401 for anyone else (citizens use the hall's kiosks:
     an open route would let one script take a day's numbers)."""

@@ -24,9 +24,9 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hallserver.api.problems import problem
 from hallserver.domain.errors import TooMany
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -88,8 +88,8 @@ class RateLimitMiddleware:
         try:
             self.limits.hit(bucket, source)
         except RateLimited as exc:
-            response = JSONResponse({"detail": exc.as_dict()}, status_code=429,
-                                    headers={"Retry-After": str(exc.retry_after_s)})
+            response = problem(429, exc.code, exc.message_zh, exc.message_en,
+                               headers={"Retry-After": str(exc.retry_after_s)})
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

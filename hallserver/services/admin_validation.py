@@ -142,7 +142,8 @@ def _zh_reason(message: str) -> str:
     return f"取值不正确：{message}"
 
 
-def _zh_of_error(err: Any) -> str:
+def reason_zh(err: Any) -> str:
+    """A pydantic error's reason in Chinese."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     simple = {
@@ -180,7 +181,8 @@ def _zh_of_error(err: Any) -> str:
     return f"取值不正确：{err.get('msg', '')}"
 
 
-def _en_of_error(err: Any) -> str:
+def reason_en(err: Any) -> str:
+    """A pydantic error's reason in English ("required", not "Field required")."""
     if err["type"] == "extra_forbidden":
         return "unknown key (not in the schema; check spelling)"
     if err["type"] == "missing":
@@ -203,7 +205,7 @@ def issues_of(document: Any, exc: ValidationError) -> list[FieldIssue]:
             for sub, message in cause.issues:
                 add(loc + sub, _zh_reason(message), message)
             continue
-        add(loc, _zh_of_error(err), _en_of_error(err))
+        add(loc, reason_zh(err), reason_en(err))
     return out
 
 

@@ -27,8 +27,17 @@ class View(BaseModel):
 # ---- inputs -------------------------------------------------------------------------
 
 
+def one_of_required(*names: str) -> ConfigDict:
+    """A request model's config whose JSON schema requires at least one of `names` (the
+    service refuses a request without any; the OpenAPI document says so)."""
+    return ConfigDict(extra="forbid", str_strip_whitespace=True,
+                      json_schema_extra={"anyOf": [{"required": [n]} for n in names]})
+
+
 class IssueTicketRequest(Request):
     """Take a number: for a category (code or prefix letter) or for an item."""
+
+    model_config = one_of_required("category", "item_code")
 
     category: str | None = Field(default=None, min_length=1, max_length=32,
                                  description="category code or letter")
@@ -52,6 +61,8 @@ class CompleteRequest(Request):
 
 class TransferRequest(Request):
     """Send the current ticket to another category and/or window (一票到底)."""
+
+    model_config = one_of_required("category", "window")
 
     category: str | None = Field(default=None, min_length=1, max_length=32)
     window: int | None = Field(default=None, ge=1, le=999)

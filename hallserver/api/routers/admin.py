@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from hallserver.api.deps import ServicesDep, require_roles
+from hallserver.api.problems import problems
 from hallserver.services.admin import AdminService
 from hallserver.services.admin_accounts import CreateUser, UpdateUser, UserView
 from hallserver.services.admin_audit import AuditEntry
@@ -40,7 +41,7 @@ def layout(admin: AdminDep, _user: AdminUser) -> LayoutDocument:
     return admin.layout.current()
 
 
-@router.put("/layout")
+@router.put("/layout", responses=problems(409))
 def save_layout(req: LayoutSave, admin: AdminDep, user: AdminUser) -> LayoutSaved:
     """Save an edited layout as the next version: validated like hall.yaml (422 naming each
     field), refused if `version` is not the current one (409 stale_version) or if the
@@ -61,13 +62,13 @@ def users(admin: AdminDep, _user: AdminUser) -> list[UserView]:
     return admin.accounts.list()
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
+@router.post("/users", status_code=status.HTTP_201_CREATED, responses=problems(409))
 def create_user(req: CreateUser, admin: AdminDep, user: AdminUser) -> UserView:
     """Create a login (staff, manager or admin)."""
     return admin.accounts.create(req, user)
 
 
-@router.patch("/users/{username}")
+@router.patch("/users/{username}", responses=problems(404, 409))
 def update_user(username: str, req: UpdateUser, admin: AdminDep,
                 user: AdminUser) -> UserView:
     """Rename, change role, enable/disable or reset the password of a login."""

@@ -12,13 +12,14 @@ from hallserver.api.deps import (
     client_address,
     session_token,
 )
+from hallserver.api.problems import problems
 from hallserver.services.auth import SESSION_HOURS
 from hallserver.services.views import LoginRequest, LoginResult, Principal
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/login")
+@router.post("/login", responses=problems(401))
 def login(body: LoginRequest, response: Response, request: Request,
           services: ServicesDep) -> LoginResult:
     """Open a session: returns a bearer token and sets an HttpOnly cookie. Wrong passwords

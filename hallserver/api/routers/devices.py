@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 
 from hallserver.api.deps import ManagerUser, RowId, ServicesDep, StaffUser
+from hallserver.api.problems import problems
 from hallserver.services.devices import DeviceHealth, HelperRequestView
 from hallserver.services.views import View
 
@@ -30,7 +31,7 @@ def devices(services: ServicesDep, _user: ManagerUser) -> list[DeviceHealth]:
     return services.devices.all()
 
 
-@router.get("/devices/{device_id}")
+@router.get("/devices/{device_id}", responses=problems(404))
 def device(device_id: str, services: ServicesDep, _user: ManagerUser) -> DeviceHealth:
     """One device's health."""
     return services.devices.get(device_id)
@@ -57,7 +58,7 @@ def helper_requests(services: ServicesDep, _user: StaffUser,
     return services.devices.helper_requests(open_only=open_only)
 
 
-@router.post("/helper-requests/{request_id}/answer")
+@router.post("/helper-requests/{request_id}/answer", responses=problems(404, 409))
 def answer_helper_request(request_id: RowId, services: ServicesDep,
                           user: StaffUser) -> HelperRequestView:
     """A member of staff takes the request."""

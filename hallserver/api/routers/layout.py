@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from hallserver.api.deps import ManagerUser, ServicesDep
+from hallserver.api.problems import problems
 from hallserver.config.models import Item, StaffSeed
 from hallserver.domain.errors import NotFound
 
@@ -21,7 +22,7 @@ def layout(services: ServicesDep) -> dict[str, Any]:
     return cfg.model_dump(mode="json", exclude={"staff"})
 
 
-@router.get("/items/{code}")
+@router.get("/items/{code}", responses=problems(404))
 def item(code: str, services: ServicesDep) -> Item:
     """One item's service guide (一次性告知): materials, time limits, fees."""
     with services.ctx.db.read() as session:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hallserver.api.deps import ManagerUser, RowId, ServicesDep, StaffUser, WindowFilter
+from hallserver.api.problems import problems
 from hallserver.domain.errors import NotFound
 from hallserver.services.alerts import AlertView
 from hallserver.services.followups import FollowUpActionRequest, FollowUpView
@@ -56,7 +57,7 @@ def rating_reviews(services: ServicesDep, _user: ManagerUser,
     return services.ratings.reviews(open_only=open_only)
 
 
-@router.post("/api/ratings/reviews/{review_id}/resolve")
+@router.post("/api/ratings/reviews/{review_id}/resolve", responses=problems(404))
 def resolve_review(review_id: RowId, body: ResolveReview, services: ServicesDep,
                    user: ManagerUser) -> ReviewView:
     """Decide on a flagged pattern (who and when are kept)."""
@@ -79,13 +80,13 @@ def followups(services: ServicesDep, _user: ManagerUser, open_only: bool = False
                                    window=window)
 
 
-@router.get("/api/followups/{case_no}")
+@router.get("/api/followups/{case_no}", responses=problems(404))
 def followup(case_no: str, services: ServicesDep, _user: ManagerUser) -> FollowUpView:
     """One rectification case with its audit trail."""
     return services.followups.get(case_no)
 
 
-@router.post("/api/followups/{case_no}/actions")
+@router.post("/api/followups/{case_no}/actions", responses=problems(404, 409))
 def followup_action(case_no: str, body: FollowUpActionRequest, services: ServicesDep,
                     user: ManagerUser) -> FollowUpView:
     """Record a callback (回访), rectification (整改), appeal (申诉) or its review (复核),
@@ -100,19 +101,20 @@ def alerts(services: ServicesDep, _user: ManagerUser, open_only: bool = True,
     return services.alerts.list(open_only=open_only, limit=limit)
 
 
-@router.post("/api/alerts/{alert_id}/ack")
+@router.post("/api/alerts/{alert_id}/ack", responses=problems(404))
 def acknowledge_alert(alert_id: RowId, services: ServicesDep, user: ManagerUser) -> AlertView:
     """Mark an alert as seen."""
     return services.alerts.acknowledge(alert_id, user.username)
 
 
-@router.post("/api/cases/{case_no}/print-receipt")
+@router.post("/api/cases/{case_no}/print-receipt", responses=problems(404))
 def print_receipt(case_no: str, services: ServicesDep, user: StaffUser) -> ReceiptState:
     """Print a case's acceptance receipt again at its window (补打, logged)."""
     return ReceiptState(case_no=case_no, receipt=services.cases.print_receipt(case_no, user))
 
 
-@router.get("/api/staff/{staff_id}/photo", responses={200: {"content": {"image/jpeg": {}}}})
+@router.get("/api/staff/{staff_id}/photo",
+            responses={200: {"content": {"image/jpeg": {}}}, **problems(404)})
 def staff_photo(staff_id: str, services: ServicesDep) -> Response:
     """The photo of a member of staff (亮证: shown publicly at the window)."""
     with services.ctx.db.read() as session:

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from hallserver.api.deps import ServicesDep
+from hallserver.api.problems import problems
 from hallserver.services.screen import ScreenService, ScreenState
 from hallserver.services.speech import SpeechUnavailable
 
@@ -19,7 +20,7 @@ ZoneParam = Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"^
 CallParam = Annotated[int, Query(ge=1, le=2**62, description="a call's `id` from the state")]
 
 
-@router.get("/state")
+@router.get("/state", responses=problems(404))
 def screen_state(services: ServicesDep, zone: ZoneParam = None) -> ScreenState:
     """What the call screen shows now: every window's number, waiting counts, today's latest
     calls (newest first) and how calls are announced. The page then follows `/api/events`."""

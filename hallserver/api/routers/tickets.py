@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response, status
 
 from hallserver.api.deps import ServicesDep, TicketIssuer
+from hallserver.api.problems import problems
 from hallserver.services.views import IssuedTicket, IssueTicketRequest, TicketStatus
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
@@ -18,7 +19,10 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses={
+    200: {"model": IssuedTicket,
+          "description": "a replay: the ticket issued before with this Idempotency-Key"},
+    **problems(404, 409)})
 def issue_ticket(body: IssueTicketRequest, services: ServicesDep, response: Response,
                  request: Request, issuer: TicketIssuer,
                  idempotency_key: IdempotencyKey = None) -> IssuedTicket:
@@ -36,19 +40,19 @@ def issue_ticket(body: IssueTicketRequest, services: ServicesDep, response: Resp
     return issued
 
 
-@router.get("/public/{token}")
+@router.get("/public/{token}", responses=problems(404))
 def ticket_status(token: str, services: ServicesDep) -> TicketStatus:
     """Live status for the citizen's phone: position, predicted wait, window when called."""
     return services.tickets.status(token)
 
 
-@router.post("/public/{token}/rejoin")
+@router.post("/public/{token}/rejoin", responses=problems(404, 409))
 def rejoin(token: str, services: ServicesDep) -> TicketStatus:
     """A no-show queues again (at the back) within the grace period."""
     return services.tickets.rejoin(token)
 
 
-@router.post("/public/{token}/cancel")
+@router.post("/public/{token}/cancel", responses=problems(404, 409))
 def cancel(token: str, services: ServicesDep) -> TicketStatus:
     """The citizen gives the ticket up."""
     return services.tickets.cancel(token)
