@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Path, Query, Request, status
 
 from hallserver.api.problems import answers
 from hallserver.services import Services
-from hallserver.services.views import Principal
+from hallserver.services.views import MAX_ID, Principal
 
 SESSION_COOKIE = "ow_session"
 
@@ -24,10 +24,10 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-# Path numbers in range: a window number as the layout allows, a row id as the databases
-# store (SQLite and PostgreSQL integers are 64-bit; a larger one was a 500, now a 422).
+# Path numbers in range: a window number as the layout allows, a row id as pages can hold
+# (MAX_ID, 2**53 - 1: within the databases' 64-bit integers, where a larger one was a 500).
 WindowNo = Annotated[int, Path(ge=1, le=999, description="the window's number")]
-RowId = Annotated[int, Path(ge=1, le=2**62, description="the record's id")]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="the record's id")]
 WindowFilter = Annotated[int | None, Query(ge=1, le=999, description="one window only")]
 
 

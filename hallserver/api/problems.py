@@ -231,6 +231,20 @@ def route_problems(route: APIRoute, method: str) -> set[int]:
     return found
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query, header or path parameter's schema without FastAPI's `null` branch (for an
+    optional `str | None`): such a parameter is absent, never null; `?x=null` is the text
+    "null" and would be refused."""
+    branches = schema.get("anyOf")
+    if not branches:
+        return schema
+    kept = [b for b in branches if b.get("type") != "null"]
+    if len(kept) != 1:
+        return {**schema, "anyOf": kept}
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    return {**kept[0], **rest}
+
+
 def declare_problems(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     """Make `app.openapi()` declare every refusal of every operation of `routers` (those
     the app includes) with `ProblemBody` (FastAPI's own 422 schema, which our bodies do not
@@ -250,6 +264,8 @@ def declare_problems(app: FastAPI, routers: Iterable[APIRouter]) -> None:
         for route in routes:
             for method in route.methods or ():
                 operation = doc["paths"][route.path_format][method.lower()]
+                for parameter in operation.get("parameters", ()):
+                    parameter["schema"] = _without_null(parameter.get("schema", {}))
                 responses = operation.setdefault("responses", {})
                 for code in route_problems(route, method):
                     responses.setdefault(str(code), {})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 _DIGIT = "0-9\uff10-\uff19"
@@ -91,9 +92,24 @@ def mask_personal(text: str) -> str:
     return _RUN.sub(lambda m: _mask_run(m.group()), text)
 
 
+def one_line(text: str) -> str:
+    """Text with its line breaks and other control or invisible characters written as
+    escapes (\\n, \\x1b, \\u202e): what a client typed cannot start a forged log line,
+    move the cursor of a terminal or turn the text around."""
+    return "".join(ch if ch.isprintable() or unicodedata.category(ch) == "Zs" else
+                   ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 class MaskingFormatter(logging.Formatter):
     """A log formatter that masks the whole line, tracebacks included: whatever a message,
-    an argument or an exception carries, no ID or mobile number reaches a log file."""
+    an argument or an exception carries, no ID or mobile number reaches a log file. The
+    message itself is kept to one line (`one_line`): one record, one line, then its
+    traceback."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        """The message part, on one line."""
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         """The formatted record, masked."""

@@ -25,7 +25,7 @@ from hallserver.services.admin_validation import (
 from hallserver.services.auth import AuthService
 from hallserver.services.devices import DeviceRegistry
 from hallserver.services.hall import HallChange, HallContext
-from hallserver.services.views import Principal, Request, View
+from hallserver.services.views import MAX_ID, Principal, Request, View
 from hallserver.store.models import TicketRow, WindowStateRow
 
 OPEN_STATES = (TicketState.WAITING.value, TicketState.CALLED.value, TicketState.SERVING.value)
@@ -67,7 +67,7 @@ class LayoutInUse(Conflict):
 class LayoutSave(Request):
     """A whole layout document and the version it was edited from."""
 
-    version: int = Field(ge=0, le=2**62, description="the version the document was loaded at")
+    version: int = Field(ge=0, le=MAX_ID, description="the version the document was loaded at")
     document: dict[str, Any] = Field(description="the hall layout, as in hall.yaml")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,11 +11,32 @@ from hallserver.config.models import I18nText, StaffRole
 from hallserver.domain.tickets import Outcome, TicketState
 from hallserver.domain.windows import PauseCode, WindowFlag, WindowStatus
 
+# What str.strip() removes, as a JSON-schema (ECMA 262) class, and what it keeps.
+_SPACE = r"[\s\x1c-\x1f\x85]"
+_TEXT = r"[^\s\x1c-\x1f\x85]"
+# The largest integer a browser's JavaScript holds exactly: ids, versions and counts in
+# requests stay within it (a page could not even send a larger one correctly).
+MAX_ID = 2**53 - 1
+
+
+def _stripped_lengths(schema: dict[str, Any]) -> None:
+    """Request strings are stripped before their length is checked: a string field with a
+    minimum length says so in the schema (a pattern on the text between the spaces), so
+    what the OpenAPI document calls valid is what the server accepts."""
+    for prop in schema.get("properties", {}).values():
+        for s in (prop, *prop.get("anyOf", ())):
+            n = s.get("minLength", 0)
+            if s.get("type") != "string" or n < 1 or "pattern" in s:
+                continue
+            s["pattern"] = (_TEXT if n == 1 else
+                            f"^{_SPACE}*{_TEXT}[\\s\\S]{{{n - 2},}}{_TEXT}{_SPACE}*$")
+
 
 class Request(BaseModel):
-    """Base of input models: unknown fields are errors."""
+    """Base of input models: unknown fields are errors; text is stripped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra=_stripped_lengths)
 
 
 class View(BaseModel):
@@ -30,8 +51,10 @@ class View(BaseModel):
 def one_of_required(*names: str) -> ConfigDict:
     """A request model's config whose JSON schema requires at least one of `names` (the
     service refuses a request without any; the OpenAPI document says so)."""
-    return ConfigDict(extra="forbid", str_strip_whitespace=True,
-                      json_schema_extra={"anyOf": [{"required": [n]} for n in names]})
+    def extra(schema: dict[str, Any]) -> None:
+        _stripped_lengths(schema)
+        schema["anyOf"] = [{"required": [n]} for n in names]
+    return ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=extra)
 
 
 class IssueTicketRequest(Request):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hallserver.domain.privacy import mask_personal
+from hallserver.domain.privacy import MaskingFormatter, mask_personal, one_line
 
 SEPARATORS = [" ", "\u3000", "-", "－", "—", ".", "·", "_", "/", " - "]
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
@@ -84,3 +87,23 @@ def test_text_without_digits_is_left_alone(text: str) -> None:
 ])
 def test_known_formats(text: str, expected: str) -> None:
     assert mask_personal(text) == expected
+
+
+@given(st.text())
+def test_one_line_leaves_no_line_break_or_control_character(text: str) -> None:
+    line = one_line(text)
+    assert "\n" not in line and "\r" not in line
+    assert all(ch.isprintable() or unicodedata.category(ch) == "Zs" for ch in line)
+    if text.isprintable():
+        assert line == text  # ordinary text, Chinese included, is left as it is
+
+
+def test_a_log_record_is_one_line_masked_whatever_the_client_typed() -> None:
+    formatter = MaskingFormatter("%(levelname)s %(message)s")
+    record = logging.LogRecord("t", logging.WARNING, __file__, 1, "login failed: %s from %s",
+                               ("x\nINFO admin logged in 13812345678\x1b[2J", "10.0.0.9"),
+                               None)
+    out = formatter.format(record)
+    assert out.count("\n") == 0
+    assert out == ("WARNING login failed: x\\nINFO admin logged in 138****5678\\x1b[2J "
+                   "from 10.0.0.9")

@@ -12,12 +12,13 @@ from hallserver.api.deps import ServicesDep
 from hallserver.api.problems import problems
 from hallserver.services.screen import ScreenService, ScreenState
 from hallserver.services.speech import SpeechUnavailable
+from hallserver.services.views import MAX_ID
 
 router = APIRouter(prefix="/api/screen", tags=["screen"])
 
 ZoneParam = Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"^[\w-]+$",
                                         description="one zone's screen (default: the hall)")]
-CallParam = Annotated[int, Query(ge=1, le=2**62, description="a call's `id` from the state")]
+CallParam = Annotated[int, Query(ge=1, le=MAX_ID, description="a call's `id` from the state")]
 
 
 @router.get("/state", responses=problems(404))
