@@ -1,4 +1,7 @@
-"""Service days, opening hours and working-day arithmetic of a hall."""
+"""Service days, opening hours and working-day arithmetic of a hall.
+
+Service days (when the hall opens) and statutory working days (what deadlines count) are
+different things: a hall may open on Saturdays, and a Saturday is still not a working day."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from hallserver.config.models import OpeningHours, ServiceDays
 from hallserver.domain.errors import Refused
+from hallserver.domain.holidays import FIRST_YEAR, LAST_YEAR, statutory_days_off
 
 
 class Phase(StrEnum):
@@ -50,6 +54,27 @@ class HallCalendar:
         if day in self.days.holidays:
             return False
         return day.isoweekday() in self.days.open_weekdays
+
+    def is_working_day(self, day: date) -> bool:
+        """A statutory working day (法定工作日), whatever days the hall opens: Monday to
+        Friday and 调休 make-up days, minus the holidays. Deadlines count these (限时办结,
+        差评整改): a hall open on Saturdays does not shorten them. Beyond the holiday
+        calendar (a year whose notice is not entered) the law's statutory days are off and
+        no 调休 is known: such a day is `provisional`."""
+        if day in self.days.makeup_workdays:
+            return True
+        if day in self.days.holidays:
+            return False
+        if self.provisional(day) and FIRST_YEAR <= day.year <= LAST_YEAR \
+                and day in statutory_days_off(day.year):
+            return False
+        return day.isoweekday() <= 5
+
+    def provisional(self, day: date) -> bool:
+        """Whether the day is beyond the holiday calendar: its year's State Council notice is
+        not entered, so working-day counts reaching it may change when it is."""
+        known = self.days.covers_until
+        return known is not None and day > known
 
     def phase(self, now: datetime) -> Phase:
         """Which part of the hall's day a moment falls in."""
@@ -110,12 +135,13 @@ class HallCalendar:
         return None
 
     def add_working_days(self, start: date, days: int) -> date:
-        """The date `days` working days after `start` (限时办结 deadlines); 0 gives `start`."""
+        """The date `days` statutory working days after `start` (限时办结 deadlines); 0 gives
+        `start`."""
         day = start
         remaining = days
         while remaining > 0:
             day += timedelta(days=1)
-            if self.is_service_day(day):
+            if self.is_working_day(day):
                 remaining -= 1
         return day
 

@@ -179,9 +179,8 @@ def deadlines(calendar: HallCalendar, opened_at: datetime, rules: RatingsConfig)
     """Working-day deadlines counted from the service day the case opened."""
     day = calendar.service_day(opened_at)
     answer_by = calendar.add_working_days(day, rules.followup_working_days)
-    known = calendar.days.covers_until
     return Deadlines(callback_by=calendar.add_working_days(day, rules.callback_working_days),
-                     answer_by=answer_by, beyond_calendar=known is not None and answer_by > known)
+                     answer_by=answer_by, beyond_calendar=calendar.provisional(answer_by))
 
 
 def overdue(answer_by: date, today: date, status: FollowUpStatus) -> bool:

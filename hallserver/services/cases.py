@@ -69,13 +69,13 @@ def promised_deadline(calendar: HallCalendar, cfg: HallConfig, accepted_at: date
 
 
 def working_days_between(calendar: HallCalendar, start: date, end: date) -> int:
-    """Working days from start to end (negative when end is before start)."""
+    """Statutory working days from start to end (negative when end is before start)."""
     if end < start:
         return -working_days_between(calendar, end, start)
     count, day = 0, start
     while day < end:
         day = date.fromordinal(day.toordinal() + 1)
-        if calendar.is_service_day(day):
+        if calendar.is_working_day(day):
             count += 1
     return count
 

@@ -176,17 +176,57 @@ def test_add_working_days_examples(calendar: HallCalendar) -> None:
     assert calendar.add_working_days(date(2024, 4, 30), 1) == MONDAY
 
 
-@given(start=st.dates(date(2024, 4, 1), date(2024, 6, 30)), n=st.integers(0, 40))
-def test_add_working_days_counts_service_days(calendar: HallCalendar, start: date,
-                                              n: int) -> None:
-    end = calendar.add_working_days(start, n)
-    assert end >= start
+@given(start=st.dates(date(2024, 4, 1), date(2024, 6, 30)), n=st.integers(0, 40),
+       open_weekdays=st.sets(st.integers(1, 7), min_size=1))
+def test_a_deadline_counts_working_days_whatever_days_the_hall_opens(
+        calendar: HallCalendar, start: date, n: int, open_weekdays: set[int]) -> None:
+    cal = dataclasses.replace(calendar, days=calendar.days.model_copy(
+        update={"open_weekdays": sorted(open_weekdays)}))
+    end = cal.add_working_days(start, n)
+    assert end == calendar.add_working_days(start, n)  # service days change nothing
     between = [start + timedelta(days=i) for i in range(1, (end - start).days + 1)]
-    assert sum(calendar.is_service_day(d) for d in between) == n
+    assert sum(cal.is_working_day(d) for d in between) == n
+    assert all(d.isoweekday() <= 5 or d == MAKEUP_SATURDAY for d in between
+               if cal.is_working_day(d))  # never a plain weekend day
+    assert HOLIDAY not in between or not cal.is_working_day(HOLIDAY)
     if n > 0:
-        assert calendar.is_service_day(end)  # the deadline itself is a working day
+        assert cal.is_working_day(end)  # the deadline itself is a working day
     else:
         assert end == start
+
+
+def _county(calendar: HallCalendar, covers_until: date | None = None) -> HallCalendar:
+    """Open Monday to Saturday (周末不打烊), on the shipped calendar's 2026 dates."""
+    days = calendar.days.model_copy(update={
+        "open_weekdays": [1, 2, 3, 4, 5, 6], "holidays": [], "makeup_workdays": [],
+        "covers_until": covers_until or date(2026, 12, 31)})
+    return dataclasses.replace(calendar, days=days)
+
+
+def test_saturday_service_does_not_shorten_a_deadline(calendar: HallCalendar) -> None:
+    """The county hall's case (#20), 15 working days, the day of acceptance not counted.
+    The issue's figures (2026-12-25 counting Saturdays, 2026-12-29 by law) are those of a
+    case whose service day was Tuesday the 8th; from Monday the 7th both are a day earlier."""
+    county = _county(calendar)
+    assert county.is_service_day(date(2026, 12, 12))  # open that Saturday
+    assert not county.is_working_day(date(2026, 12, 12))  # and it is still no working day
+    assert county.add_working_days(date(2026, 12, 8), 15) == date(2026, 12, 29)
+    assert county.add_working_days(date(2026, 12, 7), 15) == date(2026, 12, 28)
+    assert not county.provisional(date(2026, 12, 28))
+
+
+def test_a_deadline_in_an_unannounced_year_skips_the_statutory_days_provisionally(
+        calendar: HallCalendar) -> None:
+    county = _county(calendar)
+    # 2027's Spring Festival by law: 除夕 Friday 2/5 to 初三 Monday 2/8.
+    assert not county.is_working_day(date(2027, 2, 5))
+    assert not county.is_working_day(date(2027, 2, 8))
+    assert county.add_working_days(date(2027, 2, 1), 10) == date(2027, 2, 17)
+    assert county.provisional(date(2027, 2, 17))
+    # Once 2027 is entered, its own dates count (here: none listed, so only weekends).
+    entered = _county(calendar, covers_until=date(2027, 12, 31))
+    assert entered.is_working_day(date(2027, 2, 8))
+    assert not entered.provisional(date(2027, 2, 17))
 
 
 # ---------------------------------------------------------------- time zones
