@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-from lunardate import LunarDate
+from lunardate import LunarDate  # type: ignore[import-untyped]
 
 # The years the lunar table of `lunardate` covers, and the 清明 formula below holds for.
 FIRST_YEAR, LAST_YEAR = 2001, 2099

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from hallserver.config.models import HallConfig, MonitorConfig, OpeningHours
@@ -28,8 +28,10 @@ WINDOW_IDLE = "window-idle"
 DEVICE_OFFLINE = "device-offline"
 PAPER_OUT = "paper-out"
 DEVICE_FAULT = "device-fault"
+CALENDAR_MISSING = "calendar-missing"
 DEVICE_KINDS = frozenset({DEVICE_OFFLINE, PAPER_OUT, DEVICE_FAULT})
-MONITOR_KINDS = frozenset({QUEUE_WAITING, QUEUE_WAIT, WINDOW_UNSTAFFED, WINDOW_IDLE}) | DEVICE_KINDS
+MONITOR_KINDS = frozenset({QUEUE_WAITING, QUEUE_WAIT, WINDOW_UNSTAFFED, WINDOW_IDLE,
+                           CALENDAR_MISSING}) | DEVICE_KINDS
 
 DEVICE_ZH = {"kiosk": "取号机", "terminal": "自助终端", "pad": "评价器", "printer": "打印机",
              "led": "窗口屏", "caller": "呼叫器", "screen": "综合屏"}
@@ -179,6 +181,23 @@ def queue_conditions(q: QueueFacts) -> list[Condition]:
             f"{q.prefix} ({q.name_en}): longest wait {q.longest_min:.0f} min, "
             f"threshold {q.warn_wait_min} min"))
     return out
+
+
+def calendar_conditions(covers_until: date | None, today: date) -> list[Condition]:
+    """From 1 November of the holiday calendar's last year (the next year's State Council
+    notice is due then), a standing warning until that year is entered; an alarm once its
+    days have begun. Deadlines reaching past the calendar are provisional meanwhile."""
+    if covers_until is None or today < date(covers_until.year, 11, 1):
+        return []
+    year = covers_until.year + 1
+    level: Level = "alarm" if today > covers_until else "warn"
+    return [Condition(
+        CALENDAR_MISSING, str(year), level,
+        f"{year}年节假日安排尚未录入：跨入{year}年的办结期限按法定节假日暂定计算，回执上标为"
+        f"“暂定”；国务院通知公布后请录入节假日日历（hallserver calendar）",
+        f"the {year} public holidays are not entered: deadlines reaching into {year} are "
+        "provisional (counted on the statutory holidays) and marked so on receipts; enter the "
+        "State Council's notice in the holiday calendar (hallserver calendar)")]
 
 
 @dataclass(frozen=True, slots=True)

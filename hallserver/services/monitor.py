@@ -277,6 +277,8 @@ class MonitorService:
                 eligible_waiting=w.eligible_waiting), cfg.monitor)
         for d in devices:
             out += rules.device_conditions(self._device_facts(d, now), cfg.monitor)
+        out += rules.calendar_conditions(cfg.service_days.covers_until,
+                                         self.ctx.calendar(cfg).service_day(now))
         return out
 
     def _device_facts(self, d: DeviceHealth, now: datetime) -> rules.DeviceFacts:

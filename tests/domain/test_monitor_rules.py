@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from hallserver.config.models import MonitorConfig, OpeningHours
 from hallserver.domain import monitor as rules
@@ -117,3 +119,22 @@ def test_numbers() -> None:
     older_warn = rules.sort_key("warn", at(9, 0))
     assert sorted([newer, older_warn, older_alarm]) == [older_alarm, newer, older_warn]
     assert at(9, 0) + timedelta(minutes=rules.WITHIN_MIN) == at(9, 20)
+
+
+@pytest.mark.parametrize(("today", "level"), [
+    (date(2026, 10, 31), None),  # the notice is not due yet
+    (date(2026, 11, 1), "warn"),
+    (date(2026, 12, 31), "warn"),
+    (date(2027, 1, 1), "alarm"),  # the unannounced year has begun
+])
+def test_a_missing_next_year_calendar_is_a_standing_condition(today: date,
+                                                               level: str | None) -> None:
+    found = rules.calendar_conditions(date(2026, 12, 31), today)
+    assert [c.level for c in found] == ([level] if level else [])
+    if found:
+        assert found[0].key == (rules.CALENDAR_MISSING, "2027")
+        assert "2027年节假日安排尚未录入" in found[0].message
+
+
+def test_no_calendar_file_no_calendar_condition() -> None:
+    assert rules.calendar_conditions(None, date(2026, 12, 7)) == []
