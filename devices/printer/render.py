@@ -353,8 +353,12 @@ def render_receipt(doc: ReceiptDocument, profile: PrintProfile, *, tz: ZoneInfo,
         b.line(f"  {i}. {material}")
     if not doc.materials:
         b.line("  -")
-    b.line(f"限时办结 Due by: {doc.promised_by.astimezone(tz).strftime('%Y-%m-%d')}",
-           bold=True)
+    due = doc.promised_by.astimezone(tz).strftime("%Y-%m-%d")
+    b.line(f"限时办结 Due by: {due}" + ("（暂定 provisional）" if doc.promised_provisional
+                                        else ""), bold=True)
+    if doc.promised_provisional:
+        b.line("  节假日安排未公布，日期可能调整")
+        b.line("  Holidays not yet announced: the date may move")
     b.line(f"受理窗口 Window: {doc.window}")
     b.line(f"首问负责人 Responsible: {doc.owner}")
     b.line(f"受理时间 Accepted: {_local(doc.accepted_at, tz)}")

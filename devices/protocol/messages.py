@@ -173,6 +173,9 @@ class ReceiptDocument(BaseModel):
     items: list[Text]
     materials: list[ShortText]
     promised_by: AwareDatetime = Field(description="限时办结 deadline")
+    promised_provisional: bool = Field(
+        default=False, description="the deadline reaches a year whose public holidays are not "
+        "announced yet: printed as 暂定 (it may move)")
     window: int
     owner: ShortText = Field(description="首问负责人: name and 工号")
     qr_url: ShortText
@@ -400,6 +403,8 @@ class CaseView(BaseModel):
     items: list[Text]
     accepted_at: AwareDatetime
     promised_by: AwareDatetime
+    promised_provisional: bool = Field(default=False,
+                                       description="the deadline may move (暂定): see receipts")
     working_days_left: int = Field(description="negative: overdue")
     window: int
     owner: ShortText = Field(description="首问负责人: name and 工号")

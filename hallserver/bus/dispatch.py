@@ -22,6 +22,7 @@ from hallserver.config.models import I18nText
 from hallserver.domain.errors import DomainError
 from hallserver.domain.privacy import mask_personal
 from hallserver.services import Services
+from hallserver.services.cases import CaseSnapshot
 from hallserver.services.devices import DeviceInfo, DeviceRegistry
 from hallserver.services.views import (
     CompleteRequest,
@@ -37,6 +38,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_EPOCH_AHEAD_MS = 24 * 3600 * 1000  # a device clock a day ahead is broken, not fast
+
+
+
+def receipt_document(snap: CaseSnapshot, base_url: str | None) -> m.ReceiptDocument:
+    """The printout of a case's acceptance receipt; its QR opens the case status."""
+    return m.ReceiptDocument(
+        case_no=snap.case_no, items=[m.Text(zh=i.zh[:200], en=i.en[:200]) for i in snap.items],
+        materials=[x[:200] for x in snap.materials], promised_by=snap.promised_by,
+        promised_provisional=snap.provisional, window=snap.window, owner=snap.owner[:200],
+        qr_url=f"{base_url or ''}/c/{snap.public_token}", accepted_at=snap.accepted_at)
 
 
 class Publisher(Protocol):
@@ -285,16 +296,10 @@ class Dispatcher:
         view = m.CaseView(
             case_no=snap.case_no, status=snap.status, status_name=_text(snap.status_name),
             items=[_text(i) for i in snap.items], accepted_at=snap.accepted_at,
-            promised_by=snap.promised_by, working_days_left=snap.working_days_left,
-            window=snap.window, owner=snap.owner[:200])
-        document = None
-        if msg.purpose == "reprint":
-            document = m.ReceiptDocument(
-                case_no=snap.case_no, items=view.items,
-                materials=[x[:200] for x in snap.materials], promised_by=snap.promised_by,
-                window=snap.window, owner=view.owner,
-                qr_url=f"{self.base_url or ''}/c/{snap.public_token}",
-                accepted_at=snap.accepted_at)
+            promised_by=snap.promised_by, promised_provisional=snap.provisional,
+            working_days_left=snap.working_days_left, window=snap.window,
+            owner=snap.owner[:200])
+        document = receipt_document(snap, self.base_url) if msg.purpose == "reprint" else None
         return m.QueryResult(request_id=msg.request_id, found=True, case=view,
                              document=document)
 

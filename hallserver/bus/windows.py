@@ -15,9 +15,8 @@ from sqlalchemy import select
 
 from devices.protocol import messages as m
 from devices.protocol.topics import DeviceType, cmd
-from hallserver.bus.dispatch import Publisher
+from hallserver.bus.dispatch import Publisher, receipt_document
 from hallserver.services import Services
-from hallserver.services.cases import CaseSnapshot
 from hallserver.services.devices import DeviceInfo
 from hallserver.services.hall import HallChange
 from hallserver.store.models import CaseRow
@@ -25,15 +24,6 @@ from hallserver.store.models import CaseRow
 logger = logging.getLogger(__name__)
 
 RECEIPT_JOB_PREFIX = "receipt-"
-
-
-def receipt_document(snap: CaseSnapshot, base_url: str | None) -> m.ReceiptDocument:
-    """The printout of a case's acceptance receipt; its QR opens the case status."""
-    return m.ReceiptDocument(
-        case_no=snap.case_no, items=[m.Text(zh=i.zh[:200], en=i.en[:200]) for i in snap.items],
-        materials=[x[:200] for x in snap.materials], promised_by=snap.promised_by,
-        window=snap.window, owner=snap.owner[:200],
-        qr_url=f"{base_url or ''}/c/{snap.public_token}", accepted_at=snap.accepted_at)
 
 
 class WindowDevices:

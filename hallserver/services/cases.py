@@ -57,6 +57,7 @@ class CaseSnapshot:
     accepted_at: datetime
     promised_by: datetime
     working_days_left: int
+    provisional: bool  # the deadline is past the holiday calendar: it may move (#20)
 
 
 def promised_deadline(calendar: HallCalendar, cfg: HallConfig, accepted_at: datetime,
@@ -176,7 +177,8 @@ class CaseService:
             owner=f"{row.owner_name} ({row.owner_staff_id})", accepted_at=row.accepted_at,
             promised_by=row.promised_by,
             working_days_left=working_days_between(calendar, today,
-                                                   calendar.service_day(row.promised_by)))
+                                                   calendar.service_day(row.promised_by)),
+            provisional=calendar.provisional(calendar.service_day(row.promised_by)))
 
     def _row(self, session: Session, token: str) -> CaseRow:
         row = session.scalar(select(CaseRow).where(CaseRow.public_token == token,

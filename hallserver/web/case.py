@@ -42,6 +42,11 @@ def render_case(snap: CaseSnapshot, cfg: HallConfig) -> str:
     accepted = snap.accepted_at.astimezone(tz)
     due = snap.promised_by.astimezone(tz)
     hall = cfg.hall.name
+    note = _pair(f"暂定：{due.year}年节假日安排尚未公布，日期可能调整",
+                 f"provisional: the {due.year} public holidays are not announced yet; "
+                 "the date may move")
+    provisional = (f'<br><span class="provisional" data-testid="provisional">{note}</span>'
+                   if snap.provisional else "")
     return _HEAD.format(title=f"办件进度 {escape(snap.case_no)}") + f"""<main class="case">
 <header><p class="hall">{_pair(hall.zh, hall.en)}</p>
 <h1>{_pair("办件进度", "Case status")}</h1></header>
@@ -53,7 +58,8 @@ def render_case(snap: CaseSnapshot, cfg: HallConfig) -> str:
 <dt>{_pair("办理事项", "Items")}</dt><dd><ul>{items}</ul></dd>
 <dt>{_pair("受理时间", "Accepted")}</dt><dd>{accepted:%Y-%m-%d %H:%M}</dd>
 <dt>{_pair("承诺办结", "Promised by")}</dt>
-<dd data-testid="due">{due:%Y-%m-%d} <span class="due {due_class}">{due_note}</span></dd>
+<dd data-testid="due">{due:%Y-%m-%d} <span class="due {due_class}">{due_note}</span>
+{provisional}</dd>
 <dt>{_pair("受理窗口", "Window")}</dt><dd>{snap.window} 号窗口
 <span class="en" lang="en">window {snap.window}</span></dd>
 <dt>{_pair("首问负责人", "First-contact owner")}</dt><dd>{escape(snap.owner)}</dd>

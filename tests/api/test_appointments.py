@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from support import SHANGHAI, FakeClock, login, take
 
+from hallserver.bus.dispatch import receipt_document
 from hallserver.domain.appointments import sign_code
 from hallserver.services.appointments import KEY_NAME, hall_key
 from hallserver.store.models import CaseEventRow, CaseRow
@@ -115,3 +116,26 @@ def test_accepted_completion_opens_a_case_due_in_working_days(client: TestClient
     assert "public_token" not in status
     assert t["number"] == "A001"
     assert client.get("/api/cases/public/nope-nope-nope").status_code == 404
+
+
+def test_a_deadline_reaching_an_unannounced_year_is_provisional(client: TestClient,
+                                                                 clock: FakeClock) -> None:
+    """Tuesday 2026-12-29 + 3 working days: 12-30, 12-31, then 元旦 (a statutory day of
+    2027, whose notice the shipped calendar lacks) is skipped: Monday 2027-01-04, 暂定."""
+    clock.now = datetime(2026, 12, 29, 9, 30, tzinfo=SHANGHAI)
+    take(client, {"category": "A", "item_code": "QY-008"})
+    h = login(client, "10001")
+    client.post("/api/windows/1/sign-in", json={"role": "A"}, headers=h)
+    for action in ("call-next", "start"):
+        assert client.post(f"/api/windows/1/{action}", headers=h).status_code == 200
+    assert client.post("/api/windows/1/complete", headers=h,
+                       json={"outcome": "accepted"}).status_code == 200
+    services = client.app.state.services  # type: ignore[attr-defined]
+    with services.ctx.db.read() as s:
+        token = s.scalars(select(CaseRow)).one().public_token
+    snap = services.cases.by_token(token)
+    assert snap.promised_by == datetime(2027, 1, 4, 17, 0, tzinfo=SHANGHAI)
+    assert snap.provisional
+    assert receipt_document(snap, None).promised_provisional
+    page = client.get(f"/c/{token}").text
+    assert "2027-01-04" in page and "暂定：2027年节假日安排尚未公布" in page

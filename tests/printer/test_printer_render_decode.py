@@ -141,6 +141,17 @@ def test_a_receipt_reads_back_with_every_field(profile: PrintProfile) -> None:
     assert qr_urls(data) == [RECEIPT.qr_url]
 
 
+def test_a_provisional_deadline_is_printed_as_such() -> None:
+    """A deadline reaching a year whose holidays are not announced may move: it says so."""
+    firm = _flat(text_of(render_receipt(RECEIPT, GB_80, tz=TZ, hall_name=HALL_NAME)))
+    doc = RECEIPT.model_copy(update={"promised_provisional": True})
+    text = _flat(text_of(render_receipt(doc, GB_80, tz=TZ, hall_name=HALL_NAME)))
+    assert "暂定" not in firm
+    for expected in ("2024-03-16（暂定 provisional）", "节假日安排未公布，日期可能调整",
+                     "the date may move"):
+        assert _flat(expected) in text, expected
+
+
 def test_a_receipt_in_image_mode_decodes_and_has_no_chinese_bytes() -> None:
     data = render_receipt(RECEIPT, IMAGE_58, tz=TZ, hall_name=HALL_NAME, reprint_at=REPRINT_AT)
     assert text_of(data).isascii()

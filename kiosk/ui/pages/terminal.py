@@ -154,7 +154,10 @@ def case_status(ctx: Ctx) -> Built:
                            label_width=width))
     facts.add_widget(field(ctx, texts.ACCEPTED_AT, texts.date_time(case.accepted_at, ctx.tz),
                            label_width=width))
-    facts.add_widget(field(ctx, texts.PROMISED_BY, texts.date_time(case.promised_by, ctx.tz),
+    due = texts.date_time(case.promised_by, ctx.tz)
+    facts.add_widget(field(ctx, texts.PROMISED_BY,
+                           texts.W(f"{due}（暂定）", f"{due} (provisional)")
+                           if case.promised_provisional else due,
                            label_width=width, bold=True))
     facts.add_widget(field(ctx, texts.TIME_LEFT, days, label_width=width, bold=True,
                            colour=level_colour(ctx, days)))
