@@ -10,6 +10,7 @@ import socket
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -77,6 +78,69 @@ def cmd_config_validate(args: argparse.Namespace) -> int:
         if (target.parent / "devices").is_dir():
             failed = _validate_devices(target.parent, cfg, args.secrets) or failed
     return 1 if failed else 0
+
+
+def cmd_calendar_status(args: argparse.Namespace) -> int:
+    """Which years the hall's holiday calendar covers, and whether the next one is due."""
+    from hallserver.config.calendar_entry import covered  # noqa: PLC0415
+    from hallserver.config.loader import ConfigError  # noqa: PLC0415
+
+    hall_file = args.config or Settings().config
+    try:
+        name, cal = covered(hall_file)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(f"error: {issue}")
+        return 1
+    if name is None or cal is None:
+        print(f"{hall_file}: 未使用内置节假日日历 / no built-in holiday calendar "
+              "(service_days.calendar)")
+        return 0
+    until = cal.covers_until()
+    print(f"{hall_file}: calendar {name}: years {', '.join(map(str, cal.years))}; "
+          f"deadlines are firm until {until}")
+    for source in cal.source:
+        print(f"  source: {source}")
+    today = args.today or date.today()  # noqa: DTZ011 (the machine's date: a person's command)
+    if today >= until.replace(month=11, day=1):
+        print(f"{until.year + 1}年节假日安排尚未录入：国务院通知公布后运行 hallserver calendar add "
+              f"NOTICE.yaml / the {until.year + 1} notice is not entered: run hallserver "
+              "calendar add NOTICE.yaml once it is published")
+        return 3
+    return 0
+
+
+def cmd_calendar_add(args: argparse.Namespace) -> int:
+    """Enter a year's holiday notice into the hall's site calendar and the live layout."""
+    from hallserver.app import build_services  # noqa: PLC0415
+    from hallserver.config.calendar_entry import CalendarEntryError, add_notice  # noqa: PLC0415
+    from hallserver.config.loader import ConfigError  # noqa: PLC0415
+
+    settings = Settings(config=args.config) if args.config else Settings()
+    try:
+        entered = add_notice(settings.config, args.notice, replace=args.replace)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(f"error: {issue}")
+        return 1
+    except (CalendarEntryError, ValueError) as exc:
+        print(f"error: {args.notice}: {exc}")
+        return 1
+    years = ", ".join(map(str, entered.years))
+    print(f"entered {years} into {entered.site_file}; deadlines are firm until "
+          f"{entered.covers_until}")
+    if args.no_database:
+        return 0
+    services = build_services(settings)
+    try:
+        version = services.layout.extend_calendar(
+            entered.calendar, date.fromisoformat(entered.covers_until),
+            source=str(args.notice), actor="calendar add", replace=args.replace)
+    finally:
+        services.ctx.db.close()
+    print(f"layout version {version} in {settings.database_url} (a running server uses it "
+          "from its next request)")
+    return 0
 
 
 def _hall_checks(cfg: HallConfig | None) -> dict[str, Any]:
@@ -487,6 +551,23 @@ def _add_config_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     validate.add_argument("--secrets", type=Path,
                           help="secrets file (default: secrets.yaml next to hall.yaml)")
     validate.set_defaults(func=cmd_config_validate)
+
+    calendar = sub.add_parser("calendar", help="the holiday calendar: coverage, next year")
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
+    status = calendar_sub.add_parser("status", help="years covered; exit 3 when next year's "
+                                     "notice is due (from 1 November) and not entered")
+    status.add_argument("--config", type=Path, help="hall.yaml (default HALL_CONFIG)")
+    status.add_argument("--today", type=date.fromisoformat, help="as if on this date")
+    status.set_defaults(func=cmd_calendar_status)
+    add = calendar_sub.add_parser(
+        "add", help="enter a year's State Council notice (a calendar file of that year)")
+    add.add_argument("notice", type=Path, help="YAML in the schema of the shipped calendar "
+                     "(hallserver/config/calendars/cn-mainland.yaml) with the year's dates")
+    add.add_argument("--config", type=Path, help="hall.yaml (default HALL_CONFIG)")
+    add.add_argument("--replace", action="store_true", help="correct a year already entered")
+    add.add_argument("--no-database", action="store_true",
+                     help="only the site calendar file (the layout takes it at init-db)")
+    add.set_defaults(func=cmd_calendar_add)
 
     devices = sub.add_parser("devices", help="device config tools")
     devices_sub = devices.add_subparsers(dest="devices_command", required=True)

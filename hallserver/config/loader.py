@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -186,6 +185,15 @@ def calendar_file(hall_file: Path, name: str) -> Path:
     return (hall_file.parent / name).resolve()
 
 
+def site_calendar_file(hall_file: Path, name: str) -> Path | None:
+    """Where a hall keeps the years it entered for a built-in calendar (next year's notice,
+    before a release ships it): `calendars/<name>.yaml` beside hall.yaml. None for a calendar
+    the hall names by path (it edits that file itself)."""
+    if "/" in name or name.endswith((".yaml", ".yml")):
+        return None
+    return hall_file.parent / "calendars" / f"{name}.yaml"
+
+
 _FileStamp = tuple[str, str]  # (resolved path, digest of the content)
 # Each layout is parsed once per process while its files' contents stay the same (a frozen
 # result). Contents, not modification times: a file rewritten within the file system's
@@ -195,8 +203,13 @@ _halls_lock = threading.Lock()
 _HALLS_KEPT = 32
 
 
+ABSENT = "absent"  # the stamp of a file that does not exist (yet): its arrival is a change
+
+
 def _stamp(path: Path) -> _FileStamp:
     path = path.resolve()
+    if not path.exists():
+        return str(path), ABSENT
     return str(path), hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
@@ -237,9 +250,14 @@ def _load_hall(path: Path, stamps: list[_FileStamp]) -> HallConfig:
                                        f"holiday calendar file {calendar_path} not found")])
     stamps.append(_stamp(calendar_path))
     cal = validate_file(calendar_path, HolidayCalendar)
+    site = site_calendar_file(path, days.calendar)
+    if site is not None:  # years this hall entered (hallserver calendar add), if any
+        stamps.append(_stamp(site))
+        if site.is_file():
+            cal = cal.merged(validate_file(site, HolidayCalendar))
     merged = days.model_copy(update={
         "holidays": sorted(set(days.holidays) | set(cal.closed_dates())),
         "makeup_workdays": sorted(set(days.makeup_workdays) | set(cal.makeup_workdays)),
-        "covers_until": date(max(cal.years), 12, 31),
+        "covers_until": cal.covers_until(),
     })
     return cfg.model_copy(update={"service_days": merged})

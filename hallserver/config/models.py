@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from enum import StrEnum
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +22,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from hallserver.domain.holidays import statutory_holidays
 
 SCHEMA_VERSION = 1
 ID_PATTERN = r"^[a-z0-9-]{1,32}$"
@@ -138,6 +141,11 @@ class HolidaySpan(ConfigModel):
         return self
 
 
+# The statutory days off of the 2024 revision of 全国年节及纪念日放假办法 (in force from 2025)
+# must each be inside an announced holiday of every year a calendar file covers from then on.
+STATUTORY_SINCE = 2025
+
+
 class HolidayCalendar(ConfigModel):
     """A holiday calendar file: public holidays and make-up working days of some years, as
     the State Council announces them (国务院办公厅关于部分节假日安排的通知)."""
@@ -162,7 +170,39 @@ class HolidayCalendar(ConfigModel):
         for h in self.holidays:
             if h.start.year not in self.years and h.end.year not in self.years:
                 raise ValueError(f"holiday {h.name} {h.start} is outside the years {self.years}")
+        spans = sorted(self.holidays, key=lambda h: h.start)
+        for before, after in pairwise(spans):
+            if after.start <= before.end:
+                raise ValueError(f"holidays {before.name} and {after.name} overlap "
+                                 f"({after.start})")
+        missing = [f"{y} {h.zh} {h.days[0]}" + (f"..{h.days[-1]}" if len(h.days) > 1 else "")
+                   for y in self.years if y >= STATUTORY_SINCE
+                   for h in statutory_holidays(y) if not set(h.days) <= set(closed)]
+        if missing:
+            raise ValueError("statutory days off missing from the holidays (全国年节及纪念日放假"
+                             f"办法): {', '.join(missing)}")
         return self
+
+    def covers_until(self) -> date:
+        """The last day of the run of consecutive years from the first one."""
+        years = sorted(set(self.years))
+        last = years[0]
+        for y in years[1:]:
+            if y != last + 1:
+                break
+            last = y
+        return date(last, 12, 31)
+
+    def merged(self, newer: HolidayCalendar) -> HolidayCalendar:
+        """This calendar with `newer`'s years replacing or adding whole years."""
+        ours = [y for y in self.years if y not in newer.years]
+        return HolidayCalendar(
+            schema_version=1, name=self.name, source=[*self.source, *newer.source],
+            years=sorted({*ours, *newer.years}),
+            holidays=sorted([h for h in self.holidays if h.start.year in ours]
+                            + list(newer.holidays), key=lambda h: h.start),
+            makeup_workdays=sorted([d for d in self.makeup_workdays if d.year in ours]
+                                   + list(newer.makeup_workdays)))
 
     def closed_dates(self) -> list[date]:
         """Every closed date of every holiday, in order."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hallserver.config.loader import load_hall
-from hallserver.config.models import HallConfig
+from hallserver.config.models import HallConfig, HolidayCalendar
 from hallserver.store.db import Database
 from hallserver.store.models import HallLayoutRow
 
@@ -43,6 +43,24 @@ class LayoutService:
         if row is not None:
             return row.version
         return self.seed_from_file(path)
+
+    def extend_calendar(self, cal: HolidayCalendar, covers_until: date, *, source: str,
+                        actor: str, replace: bool = False) -> int:
+        """Add a calendar's dates (a newly entered year) to the live layout as its next
+        version, keeping everything else, administrators' edits included; `replace` first
+        drops the dates the layout has in the calendar's years (a corrected notice)."""
+        with self.db.read() as session:
+            cfg = self.current(session)
+        days = cfg.service_days
+        years = set(cal.years) if replace else set()
+        merged = days.model_copy(update={
+            "holidays": sorted({d for d in days.holidays if d.year not in years}
+                               | set(cal.closed_dates())),
+            "makeup_workdays": sorted({d for d in days.makeup_workdays if d.year not in years}
+                                      | set(cal.makeup_workdays)),
+            "covers_until": max(covers_until, days.covers_until or covers_until)})
+        return self.save(cfg.model_copy(update={"service_days": merged}), source=source,
+                         actor=actor)
 
     def save(self, config: HallConfig, *, source: str, actor: str) -> int:
         """Store a validated layout as the next version (no-op if unchanged)."""
