@@ -19,23 +19,33 @@ class ContractBroken(AssertionError):
     """A response the OpenAPI document does not allow."""
 
 
+Paths = list[tuple[re.Pattern[str], dict[str, Any]]]
+_documents: dict[str, Paths] = {}  # every app of a test run has the same routes: one document
+
+
+def _paths(app: FastAPI) -> Paths:
+    """The document's operations by path pattern, fixed paths before templated ones
+    (/api/appointments/check-in is not an appointment id); built once per process (FastAPI
+    builds the document in a tenth of a second, and every API test has an app of its own)."""
+    key = f"{app.title} {app.version}"
+    if key not in _documents:
+        ordered = sorted(app.openapi()["paths"].items(), key=lambda p: "{" in p[0])
+        _documents[key] = [(re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+",
+                                              re.escape(template)) + "$"), ops)
+                           for template, ops in ordered]
+    return _documents[key]
+
+
 class ContractCheck:
     """`check(response)` raises ContractBroken on an undeclared status or a refusal body
     that is not a ProblemBody. Responses of paths outside the document are not checked."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self._paths: list[tuple[re.Pattern[str], dict[str, Any]]] | None = None
         self.checked = 0
 
     def _declared(self, method: str, path: str) -> dict[str, Any] | None:
-        if self._paths is None:
-            # Fixed paths before templated ones (/api/appointments/check-in is not an id).
-            paths = sorted(self.app.openapi()["paths"].items(), key=lambda p: "{" in p[0])
-            self._paths = [(re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+",
-                                              re.escape(template)) + "$"), ops)
-                           for template, ops in paths]
-        for pattern, operations in self._paths:
+        for pattern, operations in _paths(self.app):
             if pattern.match(path):
                 operation = operations.get(method.lower())
                 return None if operation is None else dict(operation["responses"])

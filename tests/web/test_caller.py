@@ -232,8 +232,10 @@ def test_pause_with_a_reason_away_and_resume(page: Page, hall: Hall, shots: Path
 def test_refused_action_shows_the_servers_message_and_keeps_the_page(
         page: Page, hall: Hall, shots: Path) -> None:
     hall.issue("A")
-    # Time stands still in the page: no timed poll, the page reads only after its own actions,
-    # so it still shows the state from before the manager's change below.
+    # Time stands still in the page and its live stream is cut: no timed poll and no pushed
+    # change, the page reads only after its own actions, so it still shows the state from
+    # before the manager's change below (with the stream, the change raced the click).
+    page.route("**/api/events", lambda route: route.abort())
     page.clock.install(time=datetime.now(UTC))
     page.clock.pause_at(datetime.now(UTC) + timedelta(minutes=1))
     open_caller(page, hall, "10001", 1)
