@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -79,12 +80,73 @@ class Session(ConfigModel):
         return self
 
 
+def _in_order(sessions: list[Session]) -> None:
+    for before, after in pairwise(sessions):
+        if after.start < before.end:
+            raise ValueError("sessions overlap or are out of order")
+
+
+_MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+def _month_day(value: str) -> str:
+    if not _MONTH_DAY.match(value):
+        raise ValueError(f"write month and day as 'MM-DD' (e.g. 07-01), not {value!r}")
+    return value
+
+
+MonthDay = Annotated[str, AfterValidator(_month_day), Field(description="'MM-DD'")]
+
+
+class Season(ConfigModel):
+    """A timetable for part of every year (夏季/冬季作息), by month and day, inclusive; a
+    season may run over the new year (11-01 to 02-28)."""
+
+    name: str = Field(min_length=1, description="e.g. 夏季作息 summer hours")
+    start: MonthDay
+    end: MonthDay
+    sessions: list[Session] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Season:
+        _in_order(self.sessions)
+        return self
+
+    def holds_on(self, day: date) -> bool:
+        """Whether the date is in the season."""
+        md = f"{day.month:02d}-{day.day:02d}"
+        if self.start <= self.end:
+            return self.start <= md <= self.end
+        return md >= self.start or md <= self.end
+
+
+class DateHours(ConfigModel):
+    """One date's own hours: a closure (no sessions), an extra open day or changed hours."""
+
+    day: date
+    sessions: list[Session] = Field(default=[], description="none: the hall is closed")
+    note: str | None = Field(default=None, max_length=80, description="why, e.g. 年度盘点")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateHours:
+        _in_order(self.sessions)
+        return self
+
+
 class OpeningHours(ConfigModel):
-    """Service sessions of a working day; the gap between sessions is the lunch break."""
+    """Service sessions of a service day; the gap between sessions is the lunch break. A
+    day's sessions are, first found: its date's (`dates`), its weekday's (`weekdays`:
+    Saturday mornings 周末不打烊, evenings of 延时服务), its season's (`seasons`), else
+    `sessions`."""
 
     sessions: list[Session] = Field(
         min_length=1, description="service periods in order, e.g. 09:00-12:00 and 13:30-17:00"
     )
+    weekdays: dict[Annotated[int, Field(ge=1, le=7)], list[Session]] = Field(
+        default={}, description="ISO weekday (6 = Saturday) -> that day's own sessions")
+    seasons: list[Season] = Field(default=[], description="timetables by date range")
+    dates: list[DateHours] = Field(default=[], description="one-off dates: closures, extra "
+                                   "open days, changed hours")
     issue_opens_before_min: int = Field(
         default=0, ge=0, le=120, description="tickets may be taken this many minutes before opening"
     )
@@ -98,10 +160,32 @@ class OpeningHours(ConfigModel):
 
     @model_validator(mode="after")
     def _non_overlapping(self) -> OpeningHours:
-        for before, after in zip(self.sessions, self.sessions[1:], strict=False):
-            if after.start < before.end:
-                raise ValueError("sessions overlap or are out of order")
+        _in_order(self.sessions)
+        for sessions in self.weekdays.values():
+            if not sessions:
+                raise ValueError("a weekday listed in weekdays needs sessions (close it in "
+                                 "service_days.open_weekdays)")
+            _in_order(sessions)
+        days = [d.day for d in self.dates]
+        if len(days) != len(set(days)):
+            raise ValueError("a date is listed twice in dates")
         return self
+
+    def date_hours(self, day: date) -> DateHours | None:
+        """The date's own entry, if it has one."""
+        return next((d for d in self.dates if d.day == day), None)
+
+    def sessions_on(self, day: date) -> list[Session]:
+        """The sessions of a date, were the hall open that day (`dates`, then `weekdays`,
+        `seasons`, `sessions`)."""
+        own = self.date_hours(day)
+        if own is not None:
+            return list(own.sessions)
+        weekday = self.weekdays.get(day.isoweekday())
+        if weekday is not None:
+            return list(weekday)
+        season = next((x for x in self.seasons if x.holds_on(day)), None)
+        return list(season.sessions if season else self.sessions)
 
 
 class ServiceDays(ConfigModel):

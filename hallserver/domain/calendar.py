@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from hallserver.config.models import OpeningHours, ServiceDays
+from hallserver.config.models import OpeningHours, ServiceDays, Session
 from hallserver.domain.errors import Refused
 from hallserver.domain.holidays import FIRST_YEAR, LAST_YEAR, statutory_days_off
 
@@ -48,12 +48,20 @@ class HallCalendar:
         return self.local(now).date()
 
     def is_service_day(self, day: date) -> bool:
-        """Whether the hall opens on this date (weekday rules, holidays, make-up days)."""
+        """Whether the hall opens on this date (its own date entry, then weekday rules,
+        holidays, make-up days)."""
+        own = self.hours.date_hours(day)
+        if own is not None:
+            return bool(own.sessions)
         if day in self.days.makeup_workdays:
             return True
         if day in self.days.holidays:
             return False
         return day.isoweekday() in self.days.open_weekdays
+
+    def sessions_on(self, day: date) -> list[Session]:
+        """The date's service sessions; none on a day the hall is closed."""
+        return self.hours.sessions_on(day) if self.is_service_day(day) else []
 
     def is_working_day(self, day: date) -> bool:
         """A statutory working day (法定工作日), whatever days the hall opens: Monday to
@@ -79,10 +87,10 @@ class HallCalendar:
     def phase(self, now: datetime) -> Phase:
         """Which part of the hall's day a moment falls in."""
         local = self.local(now)
-        if not self.is_service_day(local.date()):
+        sessions = self.sessions_on(local.date())
+        if not sessions:
             return Phase.CLOSED_DAY
         m = _minutes(local.time())
-        sessions = self.hours.sessions
         if m < _minutes(sessions[0].start):
             return Phase.BEFORE_OPEN
         if m >= _minutes(sessions[-1].end):
@@ -100,16 +108,16 @@ class HallCalendar:
         """Why a ticket cannot be issued now, or None when issuing is open."""
         local = self.local(now)
         m = _minutes(local.time())
-        sessions = self.hours.sessions
-        opens = _minutes(sessions[0].start) - self.hours.issue_opens_before_min
-        stops = _minutes(sessions[-1].end) - self.hours.issue_stops_before_close_min
-        first, last = sessions[0].start, sessions[-1].end
-        if not self.is_service_day(local.date()):
+        sessions = self.sessions_on(local.date())
+        if not sessions:
             return Refused(
                 "not_service_day",
                 "今日非工作日，大厅不办理业务",
                 "The hall is closed today (not a working day)",
             )
+        opens = _minutes(sessions[0].start) - self.hours.issue_opens_before_min
+        stops = _minutes(sessions[-1].end) - self.hours.issue_stops_before_close_min
+        first, last = sessions[0].start, sessions[-1].end
         if m < opens:
             return Refused(
                 "before_opening",
@@ -146,5 +154,12 @@ class HallCalendar:
         return day
 
     def opening_moment(self, day: date) -> datetime:
-        """Start of the first session of a day, as an aware datetime."""
-        return datetime.combine(day, self.hours.sessions[0].start, self.tz)
+        """Start of the first session of a day, as an aware datetime (the usual hours on a
+        day the hall is closed)."""
+        sessions = self.sessions_on(day) or self.hours.sessions
+        return datetime.combine(day, sessions[0].start, self.tz)
+
+    def closing_moment(self, day: date) -> datetime:
+        """End of the last session of a day (the usual hours on a closed day)."""
+        sessions = self.sessions_on(day) or self.hours.sessions
+        return datetime.combine(day, sessions[-1].end, self.tz)

@@ -8,12 +8,12 @@ resolution. Everything here takes aware datetimes and does no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from hallserver.config.models import HallConfig, MonitorConfig, OpeningHours
+from hallserver.config.models import HallConfig, MonitorConfig, Session
 
 Level = Literal["info", "warn", "alarm"]
 LEVEL_RANK: dict[str, int] = {"alarm": 0, "warn": 1, "info": 2}
@@ -106,10 +106,10 @@ def missed_goal(issued_at: datetime, waiting: bool, cancelled_at: datetime | Non
     return cancelled_at is not None and not within_goal(issued_at, cancelled_at)
 
 
-def session_start(hours: OpeningHours, local: datetime) -> datetime | None:
-    """Start of the opening-hours session that `local` (hall time) falls in, else None."""
+def session_start(sessions: Sequence[Session], local: datetime) -> datetime | None:
+    """Start of the day's session (`sessions`) that `local` (hall time) falls in, else None."""
     t = local.timetz().replace(tzinfo=None)
-    for s in hours.sessions:
+    for s in sessions:
         if s.start <= t < s.end:
             return local.replace(hour=s.start.hour, minute=s.start.minute, second=0,
                                  microsecond=0)

@@ -35,7 +35,8 @@ FIELDS = {
     "copies": "复印件份数", "role_a": "A角窗口", "role_b": "B角窗口", "photo": "照片",
     "sessions": "时段", "start": "开始", "end": "结束", "timezone": "时区",
     "address": "地址", "phone": "电话", "holidays": "节假日", "makeup_workdays": "调休上班日",
-    "open_weekdays": "开放星期", "calendar": "节假日日历",
+    "open_weekdays": "开放星期", "calendar": "节假日日历", "weekdays": "按星期的时段",
+    "seasons": "季节作息", "dates": "特定日期", "day": "日期",
 }
 # What identifies a row of a list section, to name it beside its index.
 ROW_KEYS = {"zones": "id", "categories": "code", "items": "code", "windows": "number",
@@ -131,6 +132,10 @@ _REFERENCE_ZH: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"unknown time zone (.+)$"), lambda m: f"未知时区 {m[1]}"),
     (re.compile(r"write times as quoted"), lambda m: "时间请写成带引号的 'HH:MM'"),
     (re.compile(r"time (.+) is not HH:MM"), lambda m: f"时间 {m[1]} 不是 HH:MM 格式"),
+    (re.compile(r"write month and day as 'MM-DD' \(e.g. 07-01\), not (.+)$"),
+     lambda m: f"月日请写成 'MM-DD'（如 07-01），而不是 {m[1]}"),
+    (re.compile(r"needs sessions"), lambda m: "列出的星期须有时段（不开放请在开放星期中去掉）"),
+    (re.compile(r"a date is listed twice"), lambda m: "同一日期列了两次"),
 ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,9 +64,7 @@ def promised_deadline(calendar: HallCalendar, cfg: HallConfig, accepted_at: date
                       days: int) -> datetime:
     """End of the service day `days` working days after acceptance (0: the same day)."""
     start = calendar.service_day(accepted_at)
-    day = calendar.add_working_days(start, days)
-    close: time = cfg.opening_hours.sessions[-1].end
-    return datetime.combine(day, close, calendar.tz)
+    return calendar.closing_moment(calendar.add_working_days(start, days))
 
 
 def working_days_between(calendar: HallCalendar, start: date, end: date) -> int:

@@ -138,7 +138,7 @@ class HallContext:
         day = calendar.service_day(now)
         sessions = [(datetime.combine(day, p.start, calendar.tz),
                      datetime.combine(day, p.end, calendar.tz))
-                    for p in cfg.opening_hours.sessions] if calendar.is_service_day(day) else []
+                    for p in calendar.sessions_on(day)]
         return forecast(category, people_ahead=people_ahead, open_windows=staffed,
                         all_windows=views,
                         waiting=waiting if waiting is not None else waiting_counts(

@@ -155,7 +155,8 @@ class MonitorService:
             in_hours = calendar.in_opening_hours(now)
             tickets = self._tickets(session, day)
             states = all_window_states(session, ctx.hall_id)
-            began = rules.session_start(cfg.opening_hours, calendar.local(now))
+            local = calendar.local(now)
+            began = rules.session_start(calendar.sessions_on(local.date()), local)
         categories = self._service_levels(cfg, tickets, now)
         expected = rules.expected_staffed(cfg)
         windows = [self._window(w, states.get(w.number), tickets, now,

@@ -235,9 +235,12 @@ class Sections:
     def by_hour(self, facts: Facts) -> Table:
         """20/30 分钟内叫号率 by local hour of issue."""
         hours = set(facts.by_hour)
-        sessions = self.cfg.opening_hours.sessions
-        hours |= set(range(sessions[0].start.hour, sessions[-1].end.hour
-                           + (1 if sessions[-1].end.minute else 0)))
+        oh = self.cfg.opening_hours
+        days = [oh.sessions, *oh.weekdays.values(), *(s.sessions for s in oh.seasons),
+                *(d.sessions for d in oh.dates if d.sessions)]
+        for sessions in days:
+            hours |= set(range(sessions[0].start.hour, sessions[-1].end.hour
+                               + (1 if sessions[-1].end.minute else 0)))
         rows: list[list[Cell]] = []
         for h in sorted(hours):
             s = facts.by_hour.get(h) or _sum([])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,39 @@ def test_domain_is_pure() -> None:
             for name in names:
                 assert not any(name == f or name.startswith(f + ".") for f in FORBIDDEN), (
                     f"{path.name} imports {name}")
+
+
+HOURS_BY_DAY = """  weekdays:
+    6: [{start: "09:00", end: "12:00"}]
+  seasons:
+    - {name: 夏季作息, start: 07-01, end: 09-30, sessions: [{start: "09:00", end: "12:00"}]}
+  dates:
+    - {day: 2026-12-31, note: 年度盘点}
+"""
+
+
+def test_hours_by_weekday_season_and_date_load(tmp_path: Path) -> None:
+    text = MINI.replace('    - {start: 13:30, end: "17:00"}\n',
+                        '    - {start: 13:30, end: "17:00"}\n' + HOURS_BY_DAY, 1)
+    hours = load_hall(write(tmp_path, text)).opening_hours
+    assert [s.end.hour for s in hours.sessions_on(date(2026, 12, 12))] == [12]  # Saturday
+    assert [s.end.hour for s in hours.sessions_on(date(2026, 8, 4))] == [12]  # summer
+    assert [s.end.hour for s in hours.sessions_on(date(2026, 12, 8))] == [12, 17]
+    assert hours.sessions_on(date(2026, 12, 31)) == []
+
+
+@pytest.mark.parametrize(("old", "new", "fragment"), [
+    ('6: [{start: "09:00", end: "12:00"}]', "6: []", "needs sessions"),
+    ("start: 07-01", "start: 13-01", "MM-DD"),
+    ('end: 09-30, sessions: [{start: "09:00", end: "12:00"}]', "end: 09-30, sessions: []",
+     "at least 1"),
+])
+def test_hours_by_day_errors_name_file_and_line(tmp_path: Path, old: str, new: str,
+                                                fragment: str) -> None:
+    assert old in HOURS_BY_DAY
+    text = MINI.replace('    - {start: 13:30, end: "17:00"}\n',
+                        '    - {start: 13:30, end: "17:00"}\n' + HOURS_BY_DAY.replace(old, new),
+                        1)
+    errors = errors_of(tmp_path, text)
+    assert any(fragment in e and e.startswith(f"{tmp_path / 'hall.yaml'}:") for e in errors), \
+        errors

@@ -263,3 +263,58 @@ def test_opening_moment(calendar: HallCalendar) -> None:
     assert opening == datetime(2024, 5, 6, 1, 0, tzinfo=UTC)
     assert calendar.phase(opening) is Phase.IN_SESSION
     assert calendar.phase(opening - timedelta(seconds=1)) is Phase.BEFORE_OPEN
+
+
+# ---------------------------------------------------------------- hours by weekday and date
+
+def _county_hours(calendar: HallCalendar) -> HallCalendar:
+    """Saturday mornings (周末不打烊), Wednesday evenings (延时服务), summer hours, a closure
+    and an extra open Sunday."""
+    hours = calendar.hours.model_validate({
+        **calendar.hours.model_dump(mode="json"),
+        "weekdays": {6: [{"start": "09:00", "end": "12:00"}],
+                     3: [{"start": "09:00", "end": "12:00"}, {"start": "13:30", "end": "19:00"}]},
+        "seasons": [{"name": "夏季作息", "start": "07-01", "end": "09-30",
+                     "sessions": [{"start": "09:00", "end": "12:00"},
+                                  {"start": "14:00", "end": "17:30"}]}],
+        "dates": [{"day": "2026-12-31", "note": "年度盘点"},
+                  {"day": "2026-12-27", "sessions": [{"start": "09:00", "end": "11:00"}]}]})
+    days = calendar.days.model_copy(update={"open_weekdays": [1, 2, 3, 4, 5, 6],
+                                            "holidays": [], "makeup_workdays": []})
+    return dataclasses.replace(calendar, hours=hours, days=days)
+
+
+def test_saturday_morning_issues_and_refuses_at_its_own_minutes(calendar: HallCalendar) -> None:
+    county = _county_hours(calendar)
+    saturday = date(2026, 12, 12)
+    stop = county.hours.issue_stops_before_close_min  # before 12:00, Saturday's close
+    assert _code(county, moment(saturday, time(9, 0))) is None
+    assert _code(county, moment(saturday, time(12, 0)) - (stop + 1) * MIN) is None
+    assert _code(county, moment(saturday, time(12, 0)) - stop * MIN) == "issuing_closed"
+    assert _code(county, moment(saturday, time(15, 0))) == "issuing_closed"  # no afternoon
+    assert county.phase(moment(saturday, time(13, 0))) is Phase.AFTER_CLOSE
+    assert county.closing_moment(saturday) == moment(saturday, time(12, 0))
+    assert _code(county, moment(date(2026, 12, 13), time(10, 0))) == "not_service_day"
+
+
+def test_evenings_seasons_and_dates(calendar: HallCalendar) -> None:
+    county = _county_hours(calendar)
+    wednesday = date(2026, 12, 9)
+    assert county.phase(moment(wednesday, time(18, 0))) is Phase.IN_SESSION  # 延时服务
+    assert county.phase(moment(date(2026, 12, 10), time(18, 0))) is Phase.AFTER_CLOSE
+    assert county.phase(moment(date(2026, 7, 7), time(13, 45))) is Phase.LUNCH  # summer
+    assert county.phase(moment(date(2026, 12, 8), time(13, 45))) is Phase.IN_SESSION
+    assert not county.is_service_day(date(2026, 12, 31))  # a closure
+    assert county.is_working_day(date(2026, 12, 31))  # which stops no deadline
+    sunday = date(2026, 12, 27)  # an extra open day
+    assert county.is_service_day(sunday) and not county.is_working_day(sunday)
+    assert county.closing_moment(sunday) == moment(sunday, time(11, 0))
+
+
+def test_a_weekday_listed_without_sessions_is_refused(calendar: HallCalendar) -> None:
+    with pytest.raises(ValueError, match="needs sessions"):
+        calendar.hours.model_validate({**calendar.hours.model_dump(mode="json"),
+                                       "weekdays": {6: []}})
+    with pytest.raises(ValueError, match="listed twice"):
+        calendar.hours.model_validate({**calendar.hours.model_dump(mode="json"),
+                                       "dates": [{"day": "2026-12-31"}, {"day": "2026-12-31"}]})

@@ -87,10 +87,10 @@ def test_episode_refs_and_the_newest_per_subject() -> None:
 
 
 def test_the_moments_conditions_count_from() -> None:
-    assert rules.session_start(HOURS, at(9, 30)) == at(9, 0)
-    assert rules.session_start(HOURS, at(14, 0)) == at(13, 30)
-    assert rules.session_start(HOURS, at(12, 30)) is None  # lunch
-    assert rules.session_start(HOURS, at(8, 59)) is None
+    assert rules.session_start(HOURS.sessions, at(9, 30)) == at(9, 0)
+    assert rules.session_start(HOURS.sessions, at(14, 0)) == at(13, 30)
+    assert rules.session_start(HOURS.sessions, at(12, 30)) is None  # lunch
+    assert rules.session_start(HOURS.sessions, at(8, 59)) is None
     assert rules.unstaffed_since(at(9, 0), None) == at(9, 0)
     assert rules.unstaffed_since(at(9, 0), at(9, 40)) == at(9, 40)
     assert rules.unstaffed_since(at(13, 30), at(11, 0)) == at(13, 30)  # signed out before lunch
