@@ -328,14 +328,21 @@ class CatalogMaterial(BaseModel):
     note: ShortText | None = None
 
 
+LimitUnit = Literal["working_days", "natural_days", "hours"]
+
+
 class CatalogItem(BaseModel):
     """One service item and its guide (一次性告知)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: Code
     name: Text
-    promised_limit_days: int = Field(ge=0, description="承诺时限 in working days; 0 = 即办件")
-    legal_limit_days: int = Field(ge=0, description="法定时限 in working days")
+    promised_limit_days: int = Field(ge=0, description="承诺时限 in promised_unit; 0 = 即办件")
+    legal_limit_days: int = Field(ge=0, description="法定时限 in legal_unit")
+    promised_unit: LimitUnit = Field(default="working_days", description="what the promise "
+                                     "counts")
+    legal_unit: LimitUnit = Field(default="working_days", description="what the legal limit "
+                                  "counts")
     materials: list[CatalogMaterial] = Field(default_factory=list)
     fee_yuan: float = Field(default=0, ge=0)
     fee_note: ShortText | None = None

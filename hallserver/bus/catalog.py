@@ -17,7 +17,8 @@ def service_catalog(cfg: HallConfig, version: int, request_id: str) -> m.Service
         zone = cfg.zone(c.zone)
         items = [m.CatalogItem(
             code=i.code, name=_text(i.name), promised_limit_days=i.promised_limit_days,
-            legal_limit_days=i.legal_limit_days,
+            legal_limit_days=i.legal_limit_days, promised_unit=i.promised_unit.value,
+            legal_unit=i.legal_unit.value,
             materials=[m.CatalogMaterial(name=x.name[:200], original=x.original,
                                          copies=x.copies,
                                          note=x.note[:200] if x.note else None)

@@ -486,16 +486,31 @@ class Fee(ConfigModel):
     note: str | None = Field(default=None, description="basis of the fee, or 不收费")
 
 
+class LimitUnit(StrEnum):
+    """What an item's time limits count."""
+
+    WORKING_DAYS = "working_days"  # statutory working days (the usual 限时办结)
+    NATURAL_DAYS = "natural_days"  # calendar days; a last day off moves to the next working day
+    HOURS = "hours"  # service hours of the hall (不动产 "1小时办结")
+
+
 class Item(ConfigModel):
     """A service item (事项) citizens apply for."""
 
     code: str = Field(pattern=r"^[A-Z0-9-]{2,32}$", description="item code")
     name: I18nText
     category: str = Field(description="category code whose queue the item joins")
-    legal_limit_days: int = Field(ge=0, le=365, description="法定时限, working days")
+    legal_limit_days: int = Field(ge=0, le=365, description="法定时限, in legal_unit; 0 = none "
+                                  "beyond the spot (即办)")
     promised_limit_days: int = Field(
-        ge=0, le=365, description="承诺时限, working days; 0 = 即办件 (done on the spot)"
+        ge=0, le=365, description="承诺时限, in promised_unit; 0 = 即办件 (done on the spot)"
     )
+    legal_unit: LimitUnit = Field(default=LimitUnit.WORKING_DAYS,
+                                  description="what legal_limit_days counts (the field names "
+                                  "keep their history): working_days, natural_days or hours")
+    promised_unit: LimitUnit = Field(default=LimitUnit.WORKING_DAYS,
+                                     description="what promised_limit_days counts, e.g. hours "
+                                     "for 不动产 1小时办结")
     materials: list[Material] = Field(default=[])
     fee: Fee = Field(default_factory=Fee)
     expected_minutes: float = Field(gt=0, le=240, description="expected service minutes")
@@ -503,10 +518,20 @@ class Item(ConfigModel):
 
     @model_validator(mode="after")
     def _promise_within_law(self) -> Item:
-        if self.promised_limit_days > self.legal_limit_days:
+        promised, legal = self.promised_limit_days, self.legal_limit_days
+        if promised == 0:
+            return self
+        units = (self.promised_unit, self.legal_unit)
+        if units[0] == units[1] or units == (LimitUnit.NATURAL_DAYS, LimitUnit.WORKING_DAYS):
+            within = promised <= legal  # N natural days never outlast N working days
+        elif units[0] is LimitUnit.HOURS:
+            within = promised <= legal * 8  # at most a working day's service hours per day
+        else:
+            within = False  # a promise counted in longer units than the law's
+        if not within:
             raise ValueError(
-                f"promised limit {self.promised_limit_days} exceeds legal limit "
-                f"{self.legal_limit_days} (承诺时限不得超过法定时限)"
+                f"promised limit {promised} {units[0].value} exceeds legal limit "
+                f"{legal} {units[1].value} (承诺时限不得超过法定时限)"
             )
         return self
 

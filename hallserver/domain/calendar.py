@@ -153,6 +153,32 @@ class HallCalendar:
                 remaining -= 1
         return day
 
+    def add_natural_days(self, start: date, days: int) -> date:
+        """`days` calendar days after `start`; a last day that is no working day moves to
+        the next working day (民法典 第二百零三条)."""
+        day = start + timedelta(days=days)
+        while days > 0 and not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_service_minutes(self, start: datetime, minutes: float) -> datetime:
+        """The moment `minutes` of the hall's service time after `start` (lunch, nights and
+        closed days do not count): "1小时办结" accepted at 16:30 on a day closing at 17:00 is
+        due 30 minutes into the next service day."""
+        local = self.local(start)
+        day, left = local.date(), timedelta(minutes=minutes)
+        for _ in range(400):  # a year of days at most: a limit is never longer
+            for s in self.sessions_on(day):
+                begin = max(datetime.combine(day, s.start, self.tz), local)
+                end = datetime.combine(day, s.end, self.tz)
+                if begin >= end:
+                    continue
+                if begin + left <= end:
+                    return begin + left
+                left -= end - begin
+            day += timedelta(days=1)
+        raise ValueError("no service hours within a year")
+
     def opening_moment(self, day: date) -> datetime:
         """Start of the first session of a day, as an aware datetime (the usual hours on a
         day the hall is closed)."""

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hallserver.config.models import HallConfig, I18nText
+from hallserver.config.models import HallConfig, I18nText, LimitUnit
 from hallserver.domain.calendar import HallCalendar
 from hallserver.domain.errors import NotAllowed, NotFound
 from hallserver.services.hall import HallChange, HallContext
@@ -60,11 +60,17 @@ class CaseSnapshot:
     provisional: bool  # the deadline is past the holiday calendar: it may move (#20)
 
 
-def promised_deadline(calendar: HallCalendar, cfg: HallConfig, accepted_at: datetime,
-                      days: int) -> datetime:
-    """End of the service day `days` working days after acceptance (0: the same day)."""
+def promised_deadline(calendar: HallCalendar, accepted_at: datetime, limit: int,
+                      unit: LimitUnit = LimitUnit.WORKING_DAYS) -> datetime:
+    """When a case accepted at `accepted_at` is due: `limit` service hours later, or at the
+    close of the day `limit` working or natural days after the day of acceptance (which is
+    not counted); 0 is the close of the same day."""
+    if unit is LimitUnit.HOURS:
+        return calendar.add_service_minutes(accepted_at, limit * 60)
     start = calendar.service_day(accepted_at)
-    return calendar.closing_moment(calendar.add_working_days(start, days))
+    day = (calendar.add_natural_days(start, limit) if unit is LimitUnit.NATURAL_DAYS
+           else calendar.add_working_days(start, limit))
+    return calendar.closing_moment(day)
 
 
 def working_days_between(calendar: HallCalendar, start: date, end: date) -> int:
@@ -93,7 +99,8 @@ class CaseService:
         seq = take_number(session, self.ctx.hall_id, CASE_COUNTER, day, CASE_DAILY_CAP,
                           "办件", "cases")
         item = cfg.item(ticket.item_code) if ticket.item_code else None
-        days = item.promised_limit_days if item else 0
+        limit = item.promised_limit_days if item else 0
+        unit = item.promised_unit if item else LimitUnit.WORKING_DAYS
         seed = next((s for s in cfg.staff if s.id == staff_id), None)
         row = CaseRow(
             hall_id=self.ctx.hall_id, case_no=f"{self.ctx.hall_id.upper()}-{day:%Y%m%d}-{seq:04d}",
@@ -102,11 +109,11 @@ class CaseService:
             materials=[mat.name for mat in item.materials] if item else [],
             window=window, owner_staff_id=staff_id, owner_name=seed.name if seed else staff_id,
             status="accepted", accepted_at=now,
-            promised_by=promised_deadline(calendar, cfg, now, days), finished_at=None)
+            promised_by=promised_deadline(calendar, now, limit, unit), finished_at=None)
         session.add(row)
         session.flush()
         self.event(session, row, "accept", actor=staff_id, at=now,
-                   detail=f"ticket {ticket.number} promised {days} working days")
+                   detail=f"ticket {ticket.number} promised {limit} {unit.value}")
         logger.info("case %s opened at window %d", row.case_no, window)
         return row
 

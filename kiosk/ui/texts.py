@@ -150,14 +150,25 @@ def go_to(zone: m.Text, numbers: Sequence[int], floor_no: int | None = None) -> 
     return W(f"请到 {zh} 等候", f"Please go to {en}")
 
 
-def time_limit(promised_days: int, legal_days: int) -> Notice:
-    """承诺时限 (0: 即办件) with the legal limit alongside."""
-    if promised_days == 0:
+_UNITS = {"working_days": ("个工作日", "working day"), "natural_days": ("个自然日", "day"),
+          "hours": ("小时", "hour")}
+
+
+def _span(n: int, unit: str) -> tuple[str, str]:
+    zh, en = _UNITS.get(unit, _UNITS["working_days"])
+    return f"{n} {zh}", f"{n} {en}{'' if n == 1 else 's'}"
+
+
+def time_limit(promised: int, legal: int, promised_unit: str = "working_days",
+               legal_unit: str = "working_days") -> Notice:
+    """承诺时限 (0: 即办件) with the legal limit alongside, each in its unit."""
+    if promised == 0:
         return W("即办件：材料齐全当场办结", "Same day: done at the window if papers are complete")
-    legal = (f"（法定 {legal_days} 个工作日）", f" (legal limit {legal_days})") \
-        if legal_days > promised_days else ("", "")
-    return W(f"承诺时限 {promised_days} 个工作日{legal[0]}",
-             f"Promised within {_days(promised_days)}{legal[1]}")
+    p_zh, p_en = _span(promised, promised_unit)
+    l_zh, l_en = _span(legal, legal_unit)
+    law = (f"（法定 {l_zh}）", f" (legal limit {l_en})") \
+        if (legal, legal_unit) != (promised, promised_unit) and legal > 0 else ("", "")
+    return W(f"承诺时限 {p_zh}{law[0]}", f"Promised within {p_en}{law[1]}")
 
 
 def fee(yuan: float, note: str | None) -> Notice:

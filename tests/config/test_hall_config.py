@@ -208,3 +208,22 @@ def test_hours_by_day_errors_name_file_and_line(tmp_path: Path, old: str, new: s
     errors = errors_of(tmp_path, text)
     assert any(fragment in e and e.startswith(f"{tmp_path / 'hall.yaml'}:") for e in errors), \
         errors
+
+
+@pytest.mark.parametrize(("units", "promised", "legal", "ok"), [
+    (("hours", "working_days"), 1, 30, True),  # 不动产 "1小时办结" within 30 working days
+    (("natural_days", "working_days"), 5, 5, True),
+    (("natural_days", "working_days"), 6, 5, False),
+    (("working_days", "natural_days"), 1, 30, False),  # a longer unit than the law's
+    (("hours", "working_days"), 9, 1, False),
+])
+def test_a_promise_in_another_unit_stays_within_the_law(
+        units: tuple[str, str], promised: int, legal: int, ok: bool) -> None:
+    cfg = load_hall(DEMO_CONFIG)
+    body = {**cfg.items[0].model_dump(mode="json"), "promised_unit": units[0],
+            "legal_unit": units[1], "promised_limit_days": promised, "legal_limit_days": legal}
+    if ok:
+        assert type(cfg.items[0]).model_validate(body).promised_unit.value == units[0]
+    else:
+        with pytest.raises(ValueError, match="承诺时限不得超过法定时限"):
+            type(cfg.items[0]).model_validate(body)

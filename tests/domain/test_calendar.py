@@ -318,3 +318,29 @@ def test_a_weekday_listed_without_sessions_is_refused(calendar: HallCalendar) ->
     with pytest.raises(ValueError, match="listed twice"):
         calendar.hours.model_validate({**calendar.hours.model_dump(mode="json"),
                                        "dates": [{"day": "2026-12-31"}, {"day": "2026-12-31"}]})
+
+
+# ---------------------------------------------------------------- other time limits
+
+def test_service_hours_skip_lunch_nights_and_closed_days(calendar: HallCalendar) -> None:
+    """"1小时办结": an hour of the hall's service time (the test hall: 09:00-12:00,
+    13:30-17:00 on working days)."""
+    friday = MONDAY + timedelta(days=4)
+    assert calendar.add_service_minutes(moment(MONDAY, time(9, 30)), 60) == \
+        moment(MONDAY, time(10, 30))
+    assert calendar.add_service_minutes(moment(MONDAY, time(11, 30)), 60) == \
+        moment(MONDAY, time(14, 0))  # 30 min before lunch, 30 after
+    assert calendar.add_service_minutes(moment(MONDAY, time(12, 30)), 60) == \
+        moment(MONDAY, time(14, 30))  # accepted over lunch: counts from 13:30
+    assert calendar.add_service_minutes(moment(date(2024, 5, 17), time(16, 30)), 60) == \
+        moment(date(2024, 5, 20), time(9, 30))  # Friday evening to Monday morning
+    assert calendar.add_service_minutes(moment(friday, time(16, 30)), 60) == \
+        moment(MAKEUP_SATURDAY, time(9, 30))  # 调休: that Saturday is worked
+
+
+def test_natural_days_end_on_a_working_day(calendar: HallCalendar) -> None:
+    assert calendar.add_natural_days(MONDAY, 0) == MONDAY
+    assert calendar.add_natural_days(MONDAY, 3) == MONDAY + timedelta(days=3)
+    assert calendar.add_natural_days(MONDAY, 6) == MONDAY + timedelta(days=7)  # Sunday -> Mon
+    # From 4/26 (Friday) + 5 days = 5/1, inside the 劳动节 holiday: moved to Monday 5/6.
+    assert calendar.add_natural_days(date(2024, 4, 26), 5) == MONDAY

@@ -62,13 +62,13 @@ export function renderGuide(ix, box, select, categories, chosen) {
     : el("p", { class: "hint" }, t("guide.nomaterials"));
   const fee = item.fee || { amount_yuan: 0 };
   const feeText = fee.amount_yuan > 0 ? t("guide.yuan", { n: num(fee.amount_yuan) }) : t("guide.free");
-  const promised = item.promised_limit_days === 0
-    ? t("guide.instant") : t("guide.days", { n: item.promised_limit_days });
+  const promised = item.promised_limit_days === 0 ? t("guide.instant")
+    : t(`guide.${item.promised_unit || "working_days"}`, { n: item.promised_limit_days });
   fill(box,
     el("h3", { class: "guide-item", "data-testid": "guide-item" }, pick(item.name)),
     el("dl", { class: "guide-facts" },
       el("div", {}, el("dt", {}, t("guide.promised")), el("dd", { "data-testid": "guide-promised" }, promised)),
-      el("div", {}, el("dt", {}, t("guide.legal")), el("dd", {}, t("guide.days", { n: item.legal_limit_days }))),
+      el("div", {}, el("dt", {}, t("guide.legal")), el("dd", {}, t(`guide.${item.legal_unit || "working_days"}`, { n: item.legal_limit_days }))),
       el("div", {}, el("dt", {}, t("guide.fee")),
         el("dd", { "data-testid": "guide-fee" }, feeText,
           fee.note && !FREE_WORDS.has(fee.note) ? el("span", { class: "m-note" }, fee.note) : null)),

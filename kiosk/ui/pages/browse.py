@@ -116,7 +116,8 @@ def items(ctx: Ctx) -> Built:
         body.add_widget(ctx.text(item.name, size=t.px(42), bold=True, colour=p.card_text,
                                  second_colour=p.muted))
         body.add_widget(Text(ctx.say(texts.time_limit(item.promised_limit_days,
-                                                      item.legal_limit_days)),
+                                                      item.legal_limit_days, item.promised_unit,
+                                                      item.legal_unit)),
                              font_size=t.px(30), color=p.muted))
         grid.add_widget(ctx.button(f"item:{item.code}", partial(ctx.actions.open_item, item.code),
                                    body, style="card", min_height=t.px(130),
@@ -148,7 +149,8 @@ def guide(ctx: Ctx) -> Built:
     where = texts.go_to(category.zone_name, category.windows, category.floor)
     for label, value in (
             (texts.TIME_LIMIT, texts.time_limit(item.promised_limit_days,
-                                                item.legal_limit_days)),
+                                                item.legal_limit_days, item.promised_unit,
+                                                item.legal_unit)),
             (texts.FEE, texts.fee(item.fee_yuan, item.fee_note)),
             (texts.WHERE, where),
             (texts.TIME_NEEDED, texts.expected_minutes(item.expected_minutes))):
