@@ -148,6 +148,11 @@ _PLACES = {"body": ("请求内容", "body"), "query": ("查询参数", "query"),
 
 
 def _field_problem(err: Mapping[str, Any]) -> dict[str, str]:
+    if err.get("type") == "json_invalid":  # loc is ("body", character offset)
+        at = next((p for p in err.get("loc", ()) if isinstance(p, int)), 0)
+        return {"path": "body", "where": "请求内容", "where_en": "body",
+                "message": f"不是有效的 JSON（第 {at + 1} 个字符附近）",
+                "message_en": f"not valid JSON (near character {at + 1})"}
     loc = [p for p in err.get("loc", ()) if isinstance(p, str | int)]
     zh: list[str] = []
     en: list[str] = []

@@ -90,11 +90,21 @@ def test_a_422_names_each_field_in_both_languages_and_masks_values(
     assert any("138****5678" in e["path"] for e in problem["errors"])
 
 
+def test_broken_json_says_where(client: TestClient) -> None:
+    r = client.post("/api/auth/login", content=b'{"username": "a",',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    (error,) = _problem(r)["errors"]
+    assert error["path"] == "body"
+    assert error["message"] == "不是有效的 JSON（第 18 个字符附近）"
+
+
 def test_unknown_addresses_and_methods_answer_in_the_same_shape(client: TestClient) -> None:
     r = client.get("/api/no-such-thing")
     assert (r.status_code, _problem(r)["code"]) == (404, "not_found")
     r = client.delete("/api/queues")
     assert (r.status_code, _problem(r)["code"]) == (405, "method_not_allowed")
+    assert r.headers["allow"] == "GET"  # the refusal keeps its header
 
 
 def test_a_crash_is_a_500_problem_that_tells_nothing(
