@@ -97,7 +97,11 @@ def test_phrases_in_both_languages() -> None:
     assert texts.go_to(zone, [1, 2], 1).zh == "请到 1 楼 综合受理A区 1、2 号窗口 等候"
     assert texts.go_to(zone, [1, 2], -1).en == "Please go to Zone A, basement 1, windows 1, 2"
     assert texts.time_limit(0, 0).zh.startswith("即办件")
-    assert texts.time_limit(1, 3).en == "Promised within 1 working day (legal limit 3)"
+    assert texts.time_limit(1, 3).en == \
+        "Promised within 1 working day (legal limit 3 working days)"
+    assert texts.time_limit(1, 30, "hours").zh == "承诺时限 1 小时（法定 30 个工作日）"
+    assert texts.time_limit(1, 30, "hours").en == \
+        "Promised within 1 hour (legal limit 30 working days)"
     assert texts.time_limit(5, 5).zh == "承诺时限 5 个工作日"
     assert texts.fee(0, None).zh == "不收费"
     assert texts.fee(80, "按实际刻章数量").zh == "收费 80 元（按实际刻章数量）"
