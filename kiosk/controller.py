@@ -55,6 +55,9 @@ GAVE_UP = Notice("暂停取号：服务器暂未响应，未出号。请稍后�
 CATEGORY_FULL = Notice("今日该类业务号已取完（限号），可预约其他日期",
                        "Today's numbers for this service are gone; please book another day.",
                        Level.WARN)
+CATEGORY_UNSERVED = Notice("今日无人办理该类业务，请改日办理或到服务台咨询",
+                           "Nobody serves this today; please come another day or ask at the "
+                           "help desk.", Level.WARN)
 PAPER_OUT = Notice("打印机缺纸：号码显示在屏幕上，请拍照或扫码保存，工作人员已收到通知",
                    "Printer out of paper: please photograph or scan your number. Staff have "
                    "been told.", Level.WARN)
@@ -267,6 +270,9 @@ class KioskController(ViewController[KioskSettings, KioskView]):
                 return
             if v.category.code in v.full:
                 self._show(page=Page.REFUSED, refusal=CATEGORY_FULL)
+                return
+            if v.category.code in v.unserved:
+                self._show(page=Page.REFUSED, refusal=CATEGORY_UNSERVED)
                 return
             self._send("ticket", "ticket-request", m.TicketRequest(
                 request_id=self.new_id(), category=v.category.code,
@@ -617,4 +623,5 @@ class KioskController(ViewController[KioskSettings, KioskView]):
                    hall_name=self.catalog.hall_name if self.catalog else self.view.hall_name,
                    waiting=dict(state.waiting) if live and state else {},
                    full=frozenset(state.full) if live and state else frozenset(),
+                   unserved=frozenset(state.unserved) if live and state else frozenset(),
                    accepting=paused is None, paused=paused, printer_warning=printer_warning)

@@ -87,6 +87,7 @@ class KioskView(Spoken):
     categories: tuple[m.CatalogCategory, ...] = ()
     waiting: Mapping[str, int] = field(default_factory=dict)
     full: frozenset[str] = frozenset()  # categories at their daily cap (限号)
+    unserved: frozenset[str] = frozenset()  # categories nobody on today's roster serves
     category: m.CatalogCategory | None = None
     item: m.CatalogItem | None = None
     priority: bool = False  # 绿色通道 chosen for the next number

@@ -306,6 +306,8 @@ class KioskState(Message):
         "holding another version asks for it again (`evt/catalog-request`)")
     full: list[Code] = Field(default_factory=list,
                              description="categories whose daily cap (限号) is reached")
+    unserved: list[Code] = Field(default_factory=list,
+                                 description="categories nobody on today's roster serves")
 
 
 # ---- service catalog (一次性告知) -----------------------------------------------------------

@@ -560,8 +560,25 @@ class StaffRole(StrEnum):
     B = "B"
 
 
+class Absence(ConfigModel):
+    """Days a member of staff is away (leave, training), inclusive."""
+
+    start: date
+    end: date
+    note: str | None = Field(default=None, max_length=80, description="e.g. 年假 annual leave")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Absence:
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+ALL_WEEKDAYS = [1, 2, 3, 4, 5, 6, 7]
+
+
 class StaffSeed(ConfigModel):
-    """A staff member of the roster and where they may stand."""
+    """A staff member of the roster, where they may stand and the days they work."""
 
     id: str = Field(pattern=r"^[0-9A-Za-z]{3,16}$", description="工号 (staff number)")
     name: str = Field(min_length=1)
@@ -571,6 +588,17 @@ class StaffSeed(ConfigModel):
         default=None, pattern=r"^[A-Za-z0-9._/-]{1,120}\.jpe?g$",
         description="JPEG photo for 亮证 on the window's pad, relative to this file",
     )
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default=ALL_WEEKDAYS, description="ISO weekdays this person works (of the hall's "
+        "service days); a 调休 make-up day counts as a weekday")
+    absences: list[Absence] = Field(default=[], description="leave and other days away")
+
+    def on_duty(self, day: date, *, makeup: bool = False) -> bool:
+        """Whether the roster has this person at work on a service day."""
+        if any(a.start <= day <= a.end for a in self.absences):
+            return False
+        works = set(self.weekdays)
+        return day.isoweekday() in works or (makeup and bool(works & {1, 2, 3, 4, 5}))
 
 
 class HallConfig(ConfigModel):

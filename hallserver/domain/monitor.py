@@ -120,14 +120,23 @@ def _later(a: datetime, b: datetime | None) -> datetime:
     return a if b is None or a >= b else b
 
 
-def expected_staffed(cfg: HallConfig) -> set[int]:
-    """Windows expected to be staffed in opening hours: those someone is rostered to (A角 or
-    B角), so an empty one is 空岗 that the A/B rule should have prevented; every window if the
-    layout has no roster. A window nobody is rostered to is one the hall leaves closed: no
-    unstaffed alert for it."""
+def expected_staffed(cfg: HallConfig, day: date, *, makeup: bool = False) -> set[int]:
+    """Windows expected to be staffed in the day's opening hours: those someone on duty that
+    day is rostered to (A角 or B角), so an empty one is 空岗 that the A/B rule should have
+    prevented; every window if the layout has no roster. A window nobody on duty is
+    rostered to is one the hall leaves closed that day: no unstaffed alert for it."""
     if not cfg.staff:
         return {w.number for w in cfg.windows}
-    return {n for s in cfg.staff for n in (*s.role_a, *s.role_b)}
+    return {n for s in cfg.staff if s.on_duty(day, makeup=makeup)
+            for n in (*s.role_a, *s.role_b)}
+
+
+def unserved(cfg: HallConfig, staffed: set[int]) -> list[str]:
+    """Categories no window expected staffed serves (primary or secondary): a number taken
+    for one would never be called that day."""
+    served = {c for w in cfg.windows if w.number in staffed
+              for c in (w.primary, *w.secondary)}
+    return [c.code for c in cfg.categories if c.code not in served]
 
 
 def unstaffed_since(session_began: datetime | None, closed_at: datetime | None) -> datetime | None:

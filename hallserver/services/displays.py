@@ -116,7 +116,8 @@ class DisplayService:
             used = {row.category: row.last_seq for row in rows}
         full = [c.code for c in cfg.categories if used.get(c.code, 0) >= c.daily_cap]
         return m.KioskState(version=version, accepting=refusal is None, reason=reason,
-                            waiting=waiting, catalog_version=catalog_version, full=full)
+                            waiting=waiting, catalog_version=catalog_version, full=full,
+                            unserved=self.ctx.unserved_today(cfg))
 
     def _latest_call(self, session: Session, cfg: HallConfig,
                      zone: str | None) -> TicketRow | None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hallserver.config.models import Category, HallConfig, RoutingConfig
+from hallserver.domain import monitor as monitor_rules
 from hallserver.domain.calendar import HallCalendar
 from hallserver.domain.errors import NotFound
 from hallserver.domain.eta import (
@@ -96,6 +97,16 @@ class HallContext:
     def today(self, cfg: HallConfig) -> date:
         """The current service day."""
         return self.calendar(cfg).service_day(self.clock())
+
+    def staffed_today(self, cfg: HallConfig) -> set[int]:
+        """Windows the day's roster staffs (all, without a roster)."""
+        day = self.today(cfg)
+        return monitor_rules.expected_staffed(
+            cfg, day, makeup=day in cfg.service_days.makeup_workdays)
+
+    def unserved_today(self, cfg: HallConfig) -> list[str]:
+        """Categories nobody on today's roster serves."""
+        return monitor_rules.unserved(cfg, self.staffed_today(cfg))
 
     def calendar(self, cfg: HallConfig) -> HallCalendar:
         """Service days and hours of the given layout."""

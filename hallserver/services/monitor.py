@@ -158,7 +158,7 @@ class MonitorService:
             local = calendar.local(now)
             began = rules.session_start(calendar.sessions_on(local.date()), local)
         categories = self._service_levels(cfg, tickets, now)
-        expected = rules.expected_staffed(cfg)
+        expected = self.ctx.staffed_today(cfg)
         windows = [self._window(w, states.get(w.number), tickets, now,
                                 began if in_hours and w.number in expected else None)
                    for w in cfg.windows]

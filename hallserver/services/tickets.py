@@ -11,7 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hallserver.config.models import Category, HallConfig, Item
-from hallserver.domain.errors import Conflict, IdempotencyConflict, InvalidRequest, NotFound
+from hallserver.domain.errors import (
+    Conflict,
+    IdempotencyConflict,
+    InvalidRequest,
+    NotFound,
+    Refused,
+)
 from hallserver.domain.numbering import format_number
 from hallserver.domain.routing import base_credit_terms, people_ahead
 from hallserver.domain.tickets import AT_WINDOW_STATES, Ticket, TicketState
@@ -66,6 +72,11 @@ class TicketService:
             calendar = ctx.calendar(cfg)
             if ctx.enforce_hours and (refusal := calendar.issue_refusal(now)):
                 raise refusal
+            if category.code in ctx.unserved_today(cfg):
+                raise Refused("nobody_today",
+                              f"今日无人办理{category.name.zh}，请改日办理或到服务台咨询",
+                              f"Nobody serves {category.name.en} today: please come on "
+                              "another day or ask at the help desk")
             day = calendar.service_day(now)
             seq = take_number(session, ctx.hall_id, category.code, day, category.daily_cap,
                               category.name.zh, category.name.en)

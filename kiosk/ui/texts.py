@@ -22,6 +22,7 @@ CHECK_IN = W("预约签到", "Appointment check-in")
 CHECK_IN_HINT = W("已在网上或电话预约？请在此签到取号",
                   "Booked online or by phone? Check in here for your number")
 FULL = W("今日已满", "Full today", Level.WARN)
+NOT_TODAY = W("今日暂停办理", "Not served today", Level.WARN)
 TAKE_NUMBER = W("取号", "Take a number")
 TAKE_NUMBER_OFF = W("暂停取号", "Ticketing paused", Level.WARN)
 CHOOSE_ITEM = W("请选择办理事项", "Please choose what you need")

@@ -14,6 +14,7 @@ from devices.protocol.messages import DeviceStatus, PaperState, Presence, Printe
 from devices.protocol.topics import DeviceType
 from hallserver.services import Services
 from hallserver.services.devices import DeviceInfo
+from hallserver.services.displays import DisplayService
 from hallserver.services.monitor import AUTO_RESOLVED, MonitorService
 
 
@@ -318,3 +319,41 @@ def test_only_managers_see_the_overview(client: TestClient) -> None:
     r = client.get("/api/monitor/overview", headers=staff)
     assert r.status_code == 403 and r.json()["detail"]["code"] == "forbidden"
     assert client.get("/api/monitor/overview", headers=login(client, "admin")).status_code == 200
+
+
+def test_saturday_follows_its_own_roster(client: TestClient, clock: FakeClock) -> None:
+    """A hall open Saturday mornings where only 企业开办's two people work Saturdays (#20
+    item 4): no unstaffed alerts for the others' windows, and the categories nobody serves
+    that day refuse numbers (the kiosk state says which) instead of issuing them."""
+    admin = login(client, "admin")
+    body = client.get("/api/admin/layout", headers=admin).json()
+    document = body["document"]
+    document["service_days"]["open_weekdays"] = [1, 2, 3, 4, 5, 6]
+    document["opening_hours"]["weekdays"] = {"6": [{"start": "09:00", "end": "12:00"}]}
+    for person in document["staff"]:
+        saturday = person["id"] in ("10001", "10002")  # windows 1-3: 企业开办 (A)
+        person["weekdays"] = [1, 2, 3, 4, 5, 6] if saturday else [1, 2, 3, 4, 5]
+    [wang] = [p for p in document["staff"] if p["id"] == "10002"]
+    wang["absences"] = [{"start": "2026-11-28", "end": "2026-11-28", "note": "年假"}]
+    r = client.put("/api/admin/layout", json={"version": body["version"], "document": document},
+                   headers=admin)
+    assert r.status_code == 200, r.text
+    clock.now = clock.now.replace(day=28)  # Saturday 2026-11-28, 09:30
+    services = services_of(client)
+    with services.ctx.db.read() as session:
+        cfg = services.layout.current(session)
+    staffed = services.ctx.staffed_today(cfg)
+    assert staffed == {1, 2}  # 10001: A at 1, B at 2 (10002, A at 2 and B at 3, on leave)
+    ov = overview(client)
+    unstaffed = {c["subject"] for c in ov["conditions"] if c["kind"] == "window-unstaffed"}
+    assert unstaffed == {"w1", "w2"}  # not the 22 windows nobody works that Saturday
+    assert take(client, {"category": "A"}).status_code == 201
+    refused = take(client, {"category": "C"})  # 社保医保: nobody today
+    assert refused.status_code == 409
+    assert refused.json()["detail"]["code"] == "nobody_today"
+    assert "今日无人办理" in refused.json()["detail"]["message"]
+    displays = DisplayService(services.ctx, services.windows, services.queues)
+    unserved = set(displays.kiosk(version=1).unserved)
+    assert "qiye" not in unserved and "shebao" in unserved
+    clock.now = clock.now.replace(day=30)  # Monday: everyone on duty again
+    assert take(client, {"category": "C"}).status_code == 201

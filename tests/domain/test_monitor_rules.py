@@ -138,3 +138,17 @@ def test_a_missing_next_year_calendar_is_a_standing_condition(today: date,
 
 def test_no_calendar_file_no_calendar_condition() -> None:
     assert rules.calendar_conditions(None, date(2026, 12, 7)) == []
+
+
+def test_the_roster_of_a_day_follows_weekdays_absences_and_makeup_days() -> None:
+    from hallserver.config.models import StaffSeed  # noqa: PLC0415
+
+    weekday = StaffSeed(id="10001", name="张", role_a=[1], weekdays=[1, 2, 3, 4, 5],
+                        absences=[{"start": date(2026, 12, 14), "end": date(2026, 12, 16)}])
+    saturday = StaffSeed(id="10002", name="王", role_a=[2], weekdays=[6])
+    assert weekday.on_duty(date(2026, 12, 11))  # Friday
+    assert not weekday.on_duty(date(2026, 12, 12))  # Saturday
+    assert weekday.on_duty(date(2026, 12, 12), makeup=True)  # a 调休 Saturday is worked
+    assert not weekday.on_duty(date(2026, 12, 15))  # on leave
+    assert saturday.on_duty(date(2026, 12, 12)) and not saturday.on_duty(date(2026, 12, 11))
+    assert not saturday.on_duty(date(2026, 12, 13), makeup=True)  # works no weekday

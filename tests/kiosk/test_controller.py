@@ -105,6 +105,19 @@ def test_outside_hours_and_daily_cap() -> None:
     assert "ticket-request" not in link.names()
 
 
+def test_a_category_nobody_serves_today_is_refused_at_the_kiosk() -> None:
+    ctl, link, _p, _c = make()
+    ready(ctl)
+    ctl.on_message(state("demo", DeviceType.KIOSK, "kiosk-a1"),
+                   kiosk_state(version=6, unserved=["qiye"]))
+    assert ctl.view.unserved == frozenset({"qiye"}) and not ctl.view.full
+    ctl.open_category("qiye")
+    ctl.take_number()
+    assert ctl.view.page is Page.REFUSED
+    assert "今日无人办理" in ctl.view.refusal.zh  # type: ignore[union-attr]
+    assert "ticket-request" not in link.names()
+
+
 def test_server_refusal_is_shown_in_both_languages() -> None:
     ctl, link, _p, _c = make()
     ready(ctl)

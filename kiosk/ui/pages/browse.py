@@ -9,7 +9,7 @@ from typing import Any
 from kivy.uix.label import Label
 
 from devices.protocol import messages as m
-from kiosk.controller import CATEGORY_FULL
+from kiosk.controller import CATEGORY_FULL, CATEGORY_UNSERVED
 from kiosk.ui import texts
 from kiosk.ui.kit import Ctx
 from kiosk.ui.pages.common import Built, field
@@ -26,7 +26,7 @@ def tile_columns(ctx: Ctx) -> int:
 def category_tile(ctx: Ctx, category: m.CatalogCategory, width: float) -> Any:
     """A category button: prefix letter, name, and the queue length or 今日已满."""
     t, v, p = ctx.theme, ctx.view, ctx.theme.palette
-    full = category.code in v.full
+    full = category.code in v.full or category.code in v.unserved
     side = t.px(110)
     letter = Label(text=category.prefix, font_size=t.px(70), bold=True,
                    color=p.disabled_text if full else p.header_text,
@@ -38,7 +38,8 @@ def category_tile(ctx: Ctx, category: m.CatalogCategory, width: float) -> Any:
                               second_colour=p.muted))
     status: Any = None
     if full:
-        status = ctx.notice(texts.FULL, size=t.px(32), halign="center")
+        status = ctx.notice(texts.FULL if category.code in v.full else texts.NOT_TODAY,
+                            size=t.px(32), halign="center")
     elif category.code in v.waiting:
         status = Text(ctx.say(texts.waiting(v.waiting[category.code])), font_size=t.px(36),
                       color=p.muted)
@@ -103,9 +104,11 @@ def items(ctx: Ctx) -> Built:
                         font_size=t.body, color=p.muted))
     if category.code in v.full:
         col.add_widget(ctx.notice(CATEGORY_FULL))
+    elif category.code in v.unserved:
+        col.add_widget(ctx.notice(CATEGORY_UNSERVED))
     if category.items:
         col.add_widget(ctx.text(texts.CHOOSE_ITEM, size=t.px(40), second_colour=p.muted))
-    elif category.code not in v.full:
+    elif category.code not in v.full and category.code not in v.unserved:
         col.add_widget(ctx.notice(texts.NO_ITEMS))
     cols = 2 if t.landscape else 1
     gap = t.px(20)
@@ -181,7 +184,9 @@ def take_number_button(ctx: Ctx) -> Any:
     """取号: off while paused or when the category is full today."""
     t, v = ctx.theme, ctx.view
     full = v.category is not None and v.category.code in v.full
-    enabled = v.accepting and not full
-    words = texts.TAKE_NUMBER if enabled else texts.FULL if full else texts.TAKE_NUMBER_OFF
+    unserved = v.category is not None and v.category.code in v.unserved
+    enabled = v.accepting and not full and not unserved
+    words = (texts.TAKE_NUMBER if enabled else texts.FULL if full
+             else texts.NOT_TODAY if unserved else texts.TAKE_NUMBER_OFF)
     return ctx.label_button("take-number", ctx.actions.take_number, words, style="primary",
                             enabled=enabled, size=t.px(64), min_height=t.px(150))
