@@ -81,6 +81,16 @@ def items_full(r: Rig) -> None:
     r.ctl.open_category("churujing")
 
 
+def home_saturday(r: Rig) -> None:
+    """A Saturday whose roster serves neither 社保医保 nor 公积金."""
+    ready(r.ctl, r.role, unserved=["shebao", "gongjijin"])
+
+
+def items_unserved(r: Rig) -> None:
+    ready(r.ctl, r.role, unserved=["shebao", "gongjijin"])
+    r.ctl.open_category("shebao")
+
+
 def guide(r: Rig) -> None:
     items(r)
     r.ctl.open_item("QY-001")
@@ -257,6 +267,8 @@ SHOTS: list[Shot] = [
     *_shots("kiosk", "home-offline", home_offline, "home", ZH),
     *_shots("kiosk", "items", items, "items", ALL_MODES),
     *_shots("kiosk", "items-full", items_full, "items", ZH),
+    *_shots("kiosk", "home-saturday", home_saturday, "home", ZH_EN),
+    *_shots("kiosk", "items-unserved", items_unserved, "items", ZH),
     *_shots("kiosk", "guide", guide, "guide", ALL_MODES),
     *_shots("kiosk", "guide-priority", guide_priority, "guide", ZH),
     *_shots("kiosk", "issuing", issuing, "issuing", ZH_EN),
