@@ -162,13 +162,14 @@ class HallCalendar:
         return day
 
     def add_service_minutes(self, start: datetime, minutes: float) -> datetime:
-        """The moment `minutes` of the hall's service time after `start` (lunch, nights and
-        closed days do not count): "1小时办结" accepted at 16:30 on a day closing at 17:00 is
-        due 30 minutes into the next service day."""
+        """The moment `minutes` of the hall's service time on statutory working days after
+        `start` (lunch, nights, closed days and weekend service do not count, like any
+        deadline): "1小时办结" accepted at 16:30 on a Friday closing at 17:00 is due at 09:30
+        on Monday, whatever the hall opens on Saturday."""
         local = self.local(start)
         day, left = local.date(), timedelta(minutes=minutes)
         for _ in range(400):  # a year of days at most: a limit is never longer
-            for s in self.sessions_on(day):
+            for s in self.sessions_on(day) if self.is_working_day(day) else ():
                 begin = max(datetime.combine(day, s.start, self.tz), local)
                 end = datetime.combine(day, s.end, self.tz)
                 if begin >= end:
