@@ -27,6 +27,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hallserver.config.wording import FIELDS, reason_en, reason_zh
 from hallserver.domain.errors import (
     Conflict,
     DomainError,
@@ -39,7 +40,6 @@ from hallserver.domain.errors import (
     TooMany,
 )
 from hallserver.domain.privacy import mask_personal
-from hallserver.services.admin_validation import FIELDS, reason_en, reason_zh
 from hallserver.services.auth import LoginFailed
 
 logger = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from hallserver.config import wording
 from hallserver.config.models import (
     HallConfig,
     HolidayCalendar,
@@ -34,10 +35,15 @@ class ConfigIssue:
     line: int | None
     path: str
     message: str
+    message_zh: str | None = None  # the same in Chinese, where the wording knows it
+    where_zh: str | None = None  # the path in Chinese words
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}"
+        if self.message_zh is None:
+            return f"{where}: {self.path}: {self.message}"
+        path = f"{self.path}（{self.where_zh}）" if self.where_zh else self.path
+        return f"{where}: {path}: {self.message_zh} / {self.message}"
 
 
 class ConfigError(Exception):
@@ -155,14 +161,16 @@ def issues_from_validation(file: str, lines: LineMap, exc: ValidationError) -> l
         if isinstance(cause, ReferenceIssues):
             for sub_loc, msg in cause.issues:
                 full = loc + sub_loc
-                issues.append(ConfigIssue(file, line_of(lines, full), format_loc(full), msg))
+                issues.append(ConfigIssue(file, line_of(lines, full), format_loc(full), msg,
+                                          wording.zh_reason(msg), wording.where(None, full)[0]))
             continue
-        msg = err["msg"]
+        msg = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key (not in the schema; check spelling)"
         elif err["type"] == "missing":
             msg = "required key is missing"
-        issues.append(ConfigIssue(file, line_of(lines, loc), format_loc(loc), msg))
+        issues.append(ConfigIssue(file, line_of(lines, loc), format_loc(loc), msg,
+                                  wording.reason_zh(err), wording.where(None, loc)[0]))
     return issues
 
 

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hallserver.config.models import HallConfig
+from hallserver.config.wording import ROW_KEYS
 from hallserver.domain.errors import Conflict
 from hallserver.domain.tickets import TicketState
 from hallserver.services.admin_audit import audit
 from hallserver.services.admin_validation import (
-    ROW_KEYS,
     FieldIssue,
     LayoutInvalid,
     field_issue,

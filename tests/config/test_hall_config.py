@@ -78,11 +78,13 @@ def test_mini_loads_and_clock_times_survive_yaml_base60(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("edit", "line", "fragment"), [
-    (("primary: tax}", "primary: tax, colour: red}"), 16, "windows[1].colour: unknown key"),
+    (("primary: tax}", "primary: tax, colour: red}"), 16,
+     "windows[1].colour（窗口 第2行 › colour）: 未知字段（不在规范中，请检查拼写） / unknown key"),
     (("prefix: B", "prefix: b"), 13, "categories[1].prefix"),
     (("secondary: [tax]", "secondary: [taxes]"), 15, "unknown category 'taxes'"),
     (("number: 2,", "number: 1,"), 16, "duplicate window number 1"),
-    (("role_b: [2]", "role_b: [9]"), 18, "staff[0].role_b[0]: unknown window 9"),
+    (("role_b: [2]", "role_b: [9]"), 18,
+     "staff[0].role_b[0]（人员排班 第1行 › B角窗口 第1项）: 没有 9 号窗口 / unknown window 9"),
     (("zone: a}\n  - {code: tax", "zone: b}\n  - {code: tax"), 12, "unknown zone 'b'"),
     (("end: 12:00", "end: 08:00"), 7, "before it starts"),
     (("  id: mini\n", "  id: mini\n  id: other\n"), 4, "duplicate key 'id'"),
