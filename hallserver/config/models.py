@@ -49,8 +49,15 @@ def parse_hhmm(value: Any) -> Any:
     """Field validator (mode="before") of 'HH:MM' times: refuses YAML's sexagesimal numbers."""
     if isinstance(value, int) and not isinstance(value, bool):
         raise ValueError("write times as quoted 'HH:MM' strings (YAML reads 13:30 as a number)")
-    if isinstance(value, str) and not re.fullmatch(r"\d{1,2}:\d{2}", value):
-        raise ValueError(f"time {value!r} is not HH:MM")
+    if isinstance(value, str):
+        if "：" in value:
+            raise ValueError(f"time {value!r} uses a full-width colon: write "
+                             f"'{value.replace('：', ':')}'")
+        if not re.fullmatch(r"\d{1,2}:\d{2}", value):
+            raise ValueError(f"time {value!r} is not HH:MM")
+        hour, minute = map(int, value.split(":"))
+        if hour > 23 or minute > 59:
+            raise ValueError(f"time {value!r} is not a time of day (00:00 to 23:59)")
     return value
 
 

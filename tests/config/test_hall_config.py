@@ -229,3 +229,18 @@ def test_a_promise_in_another_unit_stays_within_the_law(
     else:
         with pytest.raises(ValueError, match="承诺时限不得超过法定时限"):
             type(cfg.items[0]).model_validate(body)
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('{start: "09:00", end: 12:00}', '{start: "09：00", end: "12:00"}',
+     "时间 '09：00' 用了全角冒号，请写成 '09:00' / time '09：00' uses a full-width colon"),
+    ('{start: "09:00", end: 12:00}', '{start: "24:30", end: "12:00"}',
+     "时间 '24:30' 不是一天中的时刻（00:00 至 23:59）"),
+])
+def test_a_wrong_time_says_what_to_write_in_both_languages(tmp_path: Path, old: str, new: str,
+                                                           expected: str) -> None:
+    assert old in MINI
+    errors = errors_of(tmp_path, MINI.replace(old, new, 1))
+    assert any(e.startswith(f"{tmp_path / 'hall.yaml'}:7: opening_hours.sessions[0].start"
+                            "（开放时间 › 时段 第1项 › 开始）") and expected in e
+               for e in errors), errors
