@@ -65,7 +65,7 @@ def promised_deadline(calendar: HallCalendar, accepted_at: datetime, limit: int,
     """When a case accepted at `accepted_at` is due: `limit` service hours later, or at the
     close of the day `limit` working or natural days after the day of acceptance (which is
     not counted); 0 is the close of the same day."""
-    if unit is LimitUnit.HOURS:
+    if unit is LimitUnit.HOURS and limit > 0:
         return calendar.add_service_minutes(accepted_at, limit * 60)
     start = calendar.service_day(accepted_at)
     day = (calendar.add_natural_days(start, limit) if unit is LimitUnit.NATURAL_DAYS

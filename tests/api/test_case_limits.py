@@ -23,6 +23,7 @@ ACCEPTED = datetime(2026, 12, 4, 16, 40, tzinfo=SHANGHAI)  # a Friday, 20 min be
     (2, LimitUnit.NATURAL_DAYS, datetime(2026, 12, 7, 17, 0)),  # Sunday moves to Monday
     (5, LimitUnit.NATURAL_DAYS, datetime(2026, 12, 9, 17, 0)),
     (1, LimitUnit.HOURS, datetime(2026, 12, 7, 9, 40)),  # 20 min Friday, 40 min Monday
+    (0, LimitUnit.HOURS, datetime(2026, 12, 4, 17, 0)),  # 即办 in any unit: the same day
 ])
 def test_a_limit_counts_in_its_unit(make_services: Callable[..., Services], sqlite_url: str,
                                     limit: int, unit: LimitUnit, due: datetime) -> None:
