@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from devices.config.provision import HallOutline
+    from hallserver.config.loader import ConfigError
     from hallserver.config.models import HallConfig
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,12 @@ def _setup_logging(verbose: bool = False) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def print_issues(exc: ConfigError) -> None:
+    """Every issue of a config error, one `error:` line each."""
+    for issue in exc.issues:
+        print(f"error: {issue}")
+
+
 def cmd_config_validate(args: argparse.Namespace) -> int:
     """Validate hall layout files and the device files next to them; print every issue."""
     from hallserver.config.loader import ConfigError, load_hall  # noqa: PLC0415
@@ -64,8 +71,7 @@ def cmd_config_validate(args: argparse.Namespace) -> int:
             cfg = load_hall(target)
         except ConfigError as exc:
             failed = True
-            for issue in exc.issues:
-                print(f"error: {issue}")
+            print_issues(exc)
         except OSError as exc:
             failed = True
             print(f"error: {target}: {exc.strerror}")
@@ -89,8 +95,7 @@ def cmd_calendar_status(args: argparse.Namespace) -> int:
     try:
         name, cal = covered(hall_file)
     except ConfigError as exc:
-        for issue in exc.issues:
-            print(f"error: {issue}")
+        print_issues(exc)
         return 1
     if name is None or cal is None:
         print(f"{hall_file}: 未使用内置节假日日历 / no built-in holiday calendar "
@@ -120,8 +125,7 @@ def cmd_calendar_add(args: argparse.Namespace) -> int:
     try:
         entered = add_notice(settings.config, args.notice, replace=args.replace)
     except ConfigError as exc:
-        for issue in exc.issues:
-            print(f"error: {issue}")
+        print_issues(exc)
         return 1
     except (CalendarEntryError, ValueError) as exc:
         print(f"error: {args.notice}: {exc}")
@@ -170,8 +174,7 @@ def _validate_devices(hall_dir: Path, cfg: HallConfig | None, secrets_file: Path
     try:
         devices = load_devices(devices_dir, source, **_hall_checks(cfg))
     except ConfigError as exc:
-        for issue in exc.issues:
-            print(f"error: {issue}")
+        print_issues(exc)
         if source.unresolved:
             option = f" --secrets {secrets_file}" if secrets_file else ""
             print(f"hint: missing secrets: {len(source.unresolved)}; "
@@ -212,8 +215,7 @@ def cmd_devices_provision(args: argparse.Namespace) -> int:
               "existing entries kept")
         devices = load_devices(outdir, SecretSource(secrets_file), **_hall_checks(cfg))
     except ConfigError as exc:
-        for issue in exc.issues:
-            print(f"error: {issue}")
+        print_issues(exc)
         return 1
     except (OSError, ValueError) as exc:
         print(f"error: {exc}")
@@ -235,8 +237,7 @@ def cmd_devices_secrets(args: argparse.Namespace) -> int:
         names = required_secrets(sorted(devices_dir.glob("*.yaml")))
         added = ensure_secrets([*names, SERVER_SECRET], secrets_file)
     except ConfigError as exc:
-        for issue in exc.issues:
-            print(f"error: {issue}")
+        print_issues(exc)
         return 1
     except (OSError, ValueError) as exc:
         print(f"error: {exc}")
@@ -434,8 +435,7 @@ def cmd_broker_config(args: argparse.Namespace) -> int:
         cfg = load_hall(settings.config)
         hall = load_hall_devices(settings, cfg)
     except ConfigError as exc:
-        for issue in exc.issues:
-            print(f"error: {issue}")
+        print_issues(exc)
         return 1
     except BusConfigError as exc:
         print(f"error: {exc}")

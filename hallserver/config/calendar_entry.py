@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from hallserver.config.loader import calendar_file, load_hall, site_calendar_file, validate_file
+from hallserver.config.loader import load_calendar, load_hall, site_calendar_file, validate_file
 from hallserver.config.models import HallConfig, HolidayCalendar
 
 HEADER = ("# Years this hall entered from the State Council's notices (hallserver calendar add);\n"
@@ -38,13 +38,7 @@ class Entered:
 def covered(hall_file: Path) -> tuple[str | None, HolidayCalendar | None]:
     """The hall's calendar name and the calendar it reads (shipped + site), if any."""
     name = validate_file(hall_file, HallConfig).service_days.calendar
-    if name is None:
-        return None, None
-    cal = validate_file(calendar_file(hall_file, name), HolidayCalendar)
-    site = site_calendar_file(hall_file, name)
-    if site is not None and site.is_file():
-        cal = cal.merged(validate_file(site, HolidayCalendar))
-    return name, cal
+    return (None, None) if name is None else (name, load_calendar(hall_file, name))
 
 
 def add_notice(hall_file: Path, notice_file: Path, *, replace: bool = False) -> Entered:

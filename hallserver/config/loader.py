@@ -202,6 +202,24 @@ def site_calendar_file(hall_file: Path, name: str) -> Path | None:
     return hall_file.parent / "calendars" / f"{name}.yaml"
 
 
+def load_calendar(hall_file: Path, name: str,
+                  stamps: list[_FileStamp] | None = None) -> HolidayCalendar:
+    """The holiday calendar a hall reads: the named (or shipped) file with the years the hall
+    entered laid over it (`site_calendar_file`); `stamps` gets each file's stamp, an absent
+    site file's too (its arrival is a change)."""
+    path = calendar_file(hall_file, name)
+    if stamps is not None:
+        stamps.append(_stamp(path))
+    cal = validate_file(path, HolidayCalendar)
+    site = site_calendar_file(hall_file, name)
+    if site is not None:  # years this hall entered (hallserver calendar add), if any
+        if stamps is not None:
+            stamps.append(_stamp(site))
+        if site.is_file():
+            cal = cal.merged(validate_file(site, HolidayCalendar))
+    return cal
+
+
 _FileStamp = tuple[str, str]  # (resolved path, digest of the content)
 # Each layout is parsed once per process while its files' contents stay the same (a frozen
 # result). Contents, not modification times: a file rewritten within the file system's
@@ -256,13 +274,7 @@ def _load_hall(path: Path, stamps: list[_FileStamp]) -> HallConfig:
         loc: Loc = ("service_days", "calendar")
         raise ConfigError([ConfigIssue(str(path), line_of(lines, loc), format_loc(loc),
                                        f"holiday calendar file {calendar_path} not found")])
-    stamps.append(_stamp(calendar_path))
-    cal = validate_file(calendar_path, HolidayCalendar)
-    site = site_calendar_file(path, days.calendar)
-    if site is not None:  # years this hall entered (hallserver calendar add), if any
-        stamps.append(_stamp(site))
-        if site.is_file():
-            cal = cal.merged(validate_file(site, HolidayCalendar))
+    cal = load_calendar(path, days.calendar, stamps)
     merged = days.model_copy(update={
         "holidays": sorted(set(days.holidays) | set(cal.closed_dates())),
         "makeup_workdays": sorted(set(days.makeup_workdays) | set(cal.makeup_workdays)),
